@@ -1,0 +1,25 @@
+import { type Auth, staticAuthorization } from './auth.js';
+import { type Authorizer, AuthError } from './send.js';
+import type { TokenSource } from './oauth2.js';
+
+const NONE: Authorizer = { header: async () => undefined, invalidate: () => false };
+
+/** Static schemes re-read their secret files on every request (rotation); OAuth2 asks its token source. */
+export function authorizerFor(auth: Auth | undefined, tokens: (auth: Extract<Auth, { kind: 'oauth2' }>) => TokenSource): Authorizer {
+  if (!auth) return NONE;
+  if (auth.kind === 'oauth2') {
+    const source = tokens(auth);
+    return { header: async () => `Bearer ${await source.token()}`, invalidate: () => source.invalidate() };
+  }
+  return {
+    header: async () => {
+      try {
+        return staticAuthorization(auth);
+      } catch (err) {
+        const secret = auth.kind === 'basic' ? auth.password : auth.credentials;
+        throw new AuthError(`credentials from ${secret.source} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, false);
+      }
+    },
+    invalidate: () => false,
+  };
+}

@@ -1,0 +1,99 @@
+import { Command, Option } from 'commander';
+import { DEFAULTS } from './defaults.js';
+import type { CliOptions } from './options.js';
+import { ENV } from './options.js';
+import { VERSION } from './version.js';
+
+export interface CliActions {
+  push(inputs: string[], opts: CliOptions): Promise<void>;
+  receive(opts: { port: string; host: string; out?: string; quiet?: boolean }): Promise<void>;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** The command line and nothing else: every flag, its help and its default display. */
+export function buildProgram(actions: CliActions): Command {
+  const program = new Command('pyro-push')
+    .description('Push pprof profiles to Grafana Pyroscope (the command-line pyroscope.write).')
+    .version(VERSION, '-V, --version')
+    .argument('[profiles...]', 'pprof files (gzipped or raw), directories of them, or - for stdin')
+    .showHelpAfterError('(run pyro-push --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
+
+  const group = (title: string, options: Option[]) => {
+    for (const o of options) program.addOption(o.helpGroup(title));
+  };
+  group('Endpoints:', [
+    new Option('-u, --url <url>', `Pyroscope base URL; repeat for several endpoints (env ${ENV.url})`).argParser(collect),
+    new Option('-c, --config <file>', 'YAML config with Alloy pyroscope.write names (endpoints, external_labels)'),
+    new Option('--tenant-id <id>', `sets X-Scope-OrgID (env ${ENV.tenantId})`),
+    new Option('-H, --header <header>', "extra request header 'Name: value'; repeatable").argParser(collect),
+  ]);
+  group('Labels:', [
+    new Option('-l, --label <name=value>', 'series label; repeatable; an empty value removes a config label').argParser(collect),
+    new Option('--service-name <name>', 'the service_name label'),
+    new Option('--profile-name <name>', '__name__ (process_cpu, memory, mutex, …); derived from the sample types when absent'),
+    new Option('--strict-label-names', 'only [A-Za-z0-9_.] label names, as servers before v2 require'),
+  ]);
+  group('Delivery:', [
+    new Option('--timeout <duration>', 'time for one attempt (remote_timeout)').default(DEFAULTS.remoteTimeout),
+    new Option('--min-backoff <duration>', 'first wait between attempts').default(DEFAULTS.minBackoff),
+    new Option('--max-backoff <duration>', 'longest wait between attempts').default(DEFAULTS.maxBackoff),
+    new Option('--max-attempts <n>', 'attempts in total (max_backoff_retries); 0 = until --deadline').default(String(DEFAULTS.maxAttempts)),
+    new Option('--no-retry-on-429', 'do not retry 429 Too Many Requests'),
+    new Option('--deadline <duration>', 'overall time limit for the run; 0s = none').default(DEFAULTS.deadline),
+    new Option('--concurrency <n>', 'profiles in flight per endpoint').default(String(DEFAULTS.concurrency)),
+    new Option('--override-timestamp', "set the profile's time_nanos to now (re-encodes it)"),
+    new Option('--strict', "refuse profiles over the server's default limits instead of warning"),
+  ]);
+  group('Authentication:', [
+    new Option('--username <name>', `basic auth user (env ${ENV.username})`),
+    new Option('--password <password>', `basic auth password (env ${ENV.password}; prefer --password-file)`),
+    new Option('--password-file <file>', 'basic auth password from a file, re-read on every request'),
+    new Option('--bearer-token <token>', `bearer token (env ${ENV.bearerToken}; prefer --bearer-token-file)`),
+    new Option('--bearer-token-file <file>', 'bearer token from a file, re-read on every request'),
+    new Option('--oauth2-client-id <id>', 'OAuth2 client-credentials client id'),
+    new Option('--oauth2-client-secret-file <file>', 'OAuth2 client secret from a file'),
+    new Option('--oauth2-token-url <url>', 'OAuth2 token endpoint'),
+    new Option('--oauth2-scope <scope>', 'OAuth2 scope; repeatable').argParser(collect),
+    new Option('--oauth2-endpoint-param <key=value>', 'extra token request parameter; repeatable').argParser(collect),
+  ]);
+  group('TLS and connection:', [
+    new Option('--ca-file <file>', 'CA certificates (PEM) to trust'),
+    new Option('--cert-file <file>', 'client certificate (PEM) for mTLS'),
+    new Option('--key-file <file>', 'client key (PEM) for mTLS'),
+    new Option('--server-name <name>', 'TLS server name to verify (SNI)'),
+    new Option('--tls-min-version <version>', 'TLS10, TLS11, TLS12 or TLS13').default(DEFAULTS.tlsMinVersion),
+    new Option('--insecure-skip-verify', 'do not verify the server certificate (warns)'),
+    new Option('--proxy-url <url>', 'HTTP(S) proxy, credentials allowed in the URL'),
+    new Option('--proxy-bypass <hosts>', 'comma-separated hosts that skip --proxy-url (no_proxy)'),
+    new Option('--proxy-from-environment', 'use HTTP_PROXY, HTTPS_PROXY and NO_PROXY'),
+    new Option('--proxy-connect-header <header>', "header for the proxy CONNECT 'Name: value'; repeatable").argParser(collect),
+    new Option('--no-http2', 'HTTP/1.1 only (HTTP/2 is negotiated over TLS by default)'),
+    new Option('--no-follow-redirects', `report a 3xx instead of following it (up to ${DEFAULTS.maxRedirects} hops)`),
+  ]);
+  group('Output:', [
+    new Option('--dry-run', 'validate everything and print what would be sent; send nothing'),
+    new Option('--json', 'one JSON document on stdout'),
+    new Option('-q, --quiet', 'print only errors'),
+    new Option('-v, --verbose', 'print request and response detail (secrets as <secret>)'),
+    new Option('--no-color', 'no colour (NO_COLOR is honoured too)'),
+  ]);
+
+  program.action(async (inputs: string[], _opts, cmd: Command) => {
+    // Only what the user typed: defaults and environment are applied, in order, by resolveConfig.
+    const given = Object.fromEntries(Object.entries(cmd.opts()).filter(([key]) => cmd.getOptionValueSource(key) === 'cli'));
+    await actions.push(inputs, given as CliOptions);
+  });
+
+  program
+    .command('receive')
+    .description('run a local Push API receiver that prints (and optionally saves) what arrives')
+    .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULTS.receivePort))
+    .option('--host <host>', 'address to listen on', DEFAULTS.receiveHost)
+    .option('--out <dir>', 'also write each profile to this directory')
+    .option('-q, --quiet', 'do not print a line per profile')
+    .action(async (opts) => actions.receive(opts));
+
+  return program;
+}

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { usageError } from './errors.js';
+import type { ConfigYaml, Env } from './options.js';
+
+/** A leaf type, or a nested block described by its own keys. */
+type Shape = 'string' | 'bool' | 'int' | 'stringMap' | 'stringList' | Block | ListOf;
+interface Block {
+  [key: string]: Shape;
+}
+class ListOf {
+  constructor(readonly item: Block) {}
+}
+
+const TLS: Block = {
+  ca_pem: 'string',
+  ca_file: 'string',
+  cert_pem: 'string',
+  cert_file: 'string',
+  key_pem: 'string',
+  key_file: 'string',
+  insecure_skip_verify: 'bool',
+  server_name: 'string',
+  min_version: 'string',
+};
+const PROXY: Block = {
+  proxy_url: 'string',
+  no_proxy: 'string',
+  proxy_from_environment: 'bool',
+  proxy_connect_header: 'stringMap',
+};
+const ENDPOINT: Block = {
+  url: 'string',
+  name: 'string',
+  remote_timeout: 'string',
+  headers: 'stringMap',
+  min_backoff_period: 'string',
+  max_backoff_period: 'string',
+  max_backoff_retries: 'int',
+  retry_on_http_429: 'bool',
+  basic_auth: { username: 'string', password: 'string', password_file: 'string' },
+  bearer_token: 'string',
+  bearer_token_file: 'string',
+  authorization: { type: 'string', credentials: 'string', credentials_file: 'string' },
+  oauth2: {
+    client_id: 'string',
+    client_secret: 'string',
+    client_secret_file: 'string',
+    token_url: 'string',
+    scopes: 'stringList',
+    endpoint_params: 'stringMap',
+    tls_config: TLS,
+    ...PROXY,
+  },
+  tls_config: TLS,
+  follow_redirects: 'bool',
+  enable_http2: 'bool',
+  ...PROXY,
+};
+const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap' };
+
+/**
+ * Reads a YAML config with Alloy's `pyroscope.write` names. Every mistake is one line with the file,
+ * line and key: unknown keys name the closest valid one, wrong types say what was expected, and
+ * `${VAR}` in a string must name a set variable (`$$` is a literal `$`).
+ */
+export function loadConfigFile(path: string, env: Env): ConfigYaml {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw usageError(`--config ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'CONFIG');
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const where = (node: Node | null | undefined) => {
+    const offset = node?.range?.[0];
+    return offset === undefined ? path : `${path}:${lines.linePos(offset).line}`;
+  };
+  const first = doc.errors[0];
+  if (first) {
+    const line = first.linePos?.[0]?.line;
+    throw usageError(`${path}${line ? `:${line}` : ''}: invalid YAML: ${first.message.split('\n')[0]}`, 'CONFIG');
+  }
+  if (doc.contents === null) return {};
+
+  const fail = (node: Node | null | undefined, key: string, message: string): never => {
+    throw usageError(`${where(node)}: ${key}: ${message}`, 'CONFIG');
+  };
+  const expand = (node: Node, key: string, value: string) =>
+    value.replace(/\$\$|\$\{([^}]*)\}/g, (match, name: string | undefined) => {
+      if (match === '$$') return '$';
+      const v = env[name ?? ''];
+      if (v === undefined) fail(node, key, `\${${name}} is not set in the environment`);
+      return v as string;
+    });
+
+  const convert = (node: Node | null, shape: Shape, key: string): unknown => {
+    if (node === null) return fail(node, key, 'has no value');
+    if (shape instanceof ListOf) {
+      if (!isSeq(node)) return fail(node, key, 'expected a list');
+      return node.items.map((item, i) => convert(item as Node, shape.item, `${key}[${i}]`));
+    }
+    if (typeof shape === 'object') {
+      if (!isMap(node)) return fail(node, key, 'expected a mapping of keys');
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        const keyPath = key ? `${key}.${name}` : name;
+        const sub = (shape as Block)[name];
+        if (sub === undefined) {
+          const near = closest(name, Object.keys(shape));
+          fail(pair.key as Node, keyPath, `unknown key${near ? ` (did you mean "${near}"?)` : ''}`);
+        }
+        out[name] = convert(pair.value as Node, sub as Shape, keyPath);
+      }
+      return out;
+    }
+    if (shape === 'stringMap' || shape === 'stringList') {
+      const wantMap = shape === 'stringMap';
+      if (wantMap ? !isMap(node) : !isSeq(node)) return fail(node, key, wantMap ? 'expected a mapping of names to strings' : 'expected a list of strings');
+      if (isSeq(node)) return node.items.map((item, i) => scalar(item as Node, 'string', `${key}[${i}]`));
+      const out: Record<string, string> = {};
+      for (const pair of isMap(node) ? node.items : []) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        out[name] = scalar(pair.value as Node, 'string', `${key}.${name}`) as string;
+      }
+      return out;
+    }
+    return scalar(node, shape, key);
+  };
+  const scalar = (node: Node | null, shape: 'string' | 'bool' | 'int', key: string): unknown => {
+    if (!isScalar(node)) return fail(node, key, `expected ${article(shape)}`);
+    const v = node.value;
+    if (shape === 'bool') return typeof v === 'boolean' ? v : fail(node, key, `expected true or false, got ${JSON.stringify(v)}`);
+    if (shape === 'int') return Number.isInteger(v) && (v as number) >= 0 ? v : fail(node, key, `expected a whole number ≥ 0, got ${JSON.stringify(v)}`);
+    // Numbers are accepted as strings (a port, a numeric tenant), booleans are not: `yes` was likely a mistake.
+    if (typeof v === 'number') return String(v);
+    if (typeof v !== 'string') return fail(node, key, `expected a string, got ${JSON.stringify(v)}`);
+    return expand(node, key, v);
+  };
+  return convert(doc.contents as Node, ROOT, '') as ConfigYaml;
+}
+
+function article(shape: string): string {
+  return shape === 'int' ? 'a whole number' : shape === 'bool' ? 'true or false' : 'a string';
+}
+
+/** The valid key nearest by edit distance, when it is near enough to be a typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}

@@ -1,0 +1,158 @@
+import { type Auth, resolveAuth } from './auth.js';
+import { loadConfigFile } from './config-file.js';
+import { DEFAULTS } from './defaults.js';
+import { parseDuration } from './duration.js';
+import { usageError } from './errors.js';
+import { type Headers, parseHeaderFlag, setHeader } from './headers.js';
+import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags, parseLabelFlag } from './labels.js';
+import { type CliOptions, type ConfigYaml, ENV, type EndpointYaml, type Env } from './options.js';
+import { type ProxyConfig, resolveProxy } from './proxy-config.js';
+import type { RetryPolicy } from './retry.js';
+import { redactUrl } from './secret.js';
+import { type TlsConfig, resolveTls } from './tls-config.js';
+
+/** One validated endpoint: everything needed to send, nothing left to parse. */
+export interface Endpoint {
+  name: string;
+  /** Base URL without a trailing slash; the procedure path is appended to it. */
+  url: string;
+  remoteTimeoutMs: number;
+  retry: RetryPolicy;
+  headers: Headers;
+  auth?: Auth;
+  tls: TlsConfig;
+  proxy: ProxyConfig;
+  followRedirects: boolean;
+  enableHttp2: boolean;
+}
+
+/** The resolved, validated run: flags > environment > YAML > DEFAULTS, already applied. */
+export interface RunConfig {
+  endpoints: Endpoint[];
+  /** Labels laid over every profile's own (Alloy's external_labels); an empty value deletes. */
+  externalLabels: Labels;
+  legacyLabelNames: boolean;
+  strict: boolean;
+  overrideTimestamp: boolean;
+  concurrency: number;
+  /** 0 = none. */
+  deadlineMs: number;
+  dryRun: boolean;
+}
+
+export interface Resolved {
+  config: RunConfig;
+  warnings: string[];
+}
+
+const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
+
+export function resolveConfig(cli: CliOptions, env: Env): Resolved {
+  const yaml: ConfigYaml = cli.config !== undefined ? loadConfigFile(cli.config, env) : {};
+  const warnings: string[] = [];
+
+  const flagUrls = cli.url ?? [];
+  const envUrl = env[ENV.url];
+  let endpointYamls: EndpointYaml[];
+  if (flagUrls.length > 0 || envUrl) {
+    const replaced = yaml.endpoints?.length ?? 0;
+    if (replaced > 0)
+      warnings.push(`${flagUrls.length > 0 ? '--url' : ENV.url} replaces the ${replaced} endpoint(s) of ${cli.config}; their settings are not used`);
+    endpointYamls = (flagUrls.length > 0 ? flagUrls : [envUrl as string]).map((url) => ({ url }));
+  } else endpointYamls = yaml.endpoints ?? [];
+  if (endpointYamls.length === 0)
+    throw usageError(`no endpoint: pass --url, set ${ENV.url}, or list endpoints in a --config file`);
+
+  const endpoints = endpointYamls.map((e, i) => resolveEndpoint(e, cli, env, cli.config !== undefined && !cli.url?.length && !envUrl ? `endpoints[${i}]` : '--url'));
+  const names = new Set<string>();
+  for (const e of endpoints) {
+    if (names.has(e.name)) throw usageError(`endpoint "${e.name}" is listed twice; give each endpoint its own name or URL`, 'CONFIG');
+    names.add(e.name);
+    if (e.tls.insecureSkipVerify) warnings.push(`${e.name}: TLS certificate verification is off (insecure_skip_verify); anyone on the path can read and change what is sent`);
+  }
+
+  const externalLabels: Labels = { ...yaml.external_labels };
+  const flagLabels = labelsFromFlags((cli.label ?? []).map(parseLabelFlag));
+  if (cli.serviceName !== undefined) flagLabels[SERVICE_LABEL] = cli.serviceName;
+  if (cli.profileName !== undefined) flagLabels[NAME_LABEL] = cli.profileName;
+  Object.assign(externalLabels, flagLabels);
+
+  const concurrency = positiveInt(cli.concurrency ?? String(DEFAULTS.concurrency), '--concurrency', 1);
+  const deadlineMs = parseDuration(cli.deadline ?? DEFAULTS.deadline, '--deadline');
+  if (deadlineMs === 0 && endpoints.some((e) => e.retry.maxAttempts === 0))
+    throw usageError('--max-attempts 0 (max_backoff_retries: 0) retries until --deadline: set --deadline too, e.g. --deadline 10m');
+
+  return {
+    config: {
+      endpoints,
+      externalLabels,
+      legacyLabelNames: cli.strictLabelNames ?? false,
+      strict: cli.strict ?? false,
+      overrideTimestamp: cli.overrideTimestamp ?? false,
+      concurrency,
+      deadlineMs,
+      dryRun: cli.dryRun ?? false,
+    },
+    warnings,
+  };
+}
+
+function resolveEndpoint(y: EndpointYaml, cli: CliOptions, env: Env, where: string): Endpoint {
+  const url = endpointUrl(y.url, where);
+  const duration = (flag: string | undefined, flagName: string, value: string | undefined, key: string, fallback: string) =>
+    flag !== undefined ? parseDuration(flag, flagName) : parseDuration(value ?? fallback, value !== undefined ? `${where}.${key}` : flagName);
+  const remoteTimeoutMs = duration(cli.timeout, '--timeout', y.remote_timeout, 'remote_timeout', DEFAULTS.remoteTimeout);
+  if (remoteTimeoutMs === 0) throw usageError(`${where}: the timeout must be above 0s`);
+  const retry: RetryPolicy = {
+    maxAttempts: cli.maxAttempts !== undefined ? positiveInt(cli.maxAttempts, '--max-attempts', 0) : (y.max_backoff_retries ?? DEFAULTS.maxAttempts),
+    minBackoffMs: duration(cli.minBackoff, '--min-backoff', y.min_backoff_period, 'min_backoff_period', DEFAULTS.minBackoff),
+    maxBackoffMs: duration(cli.maxBackoff, '--max-backoff', y.max_backoff_period, 'max_backoff_period', DEFAULTS.maxBackoff),
+    retryOn429: cli.retryOn429 ?? y.retry_on_http_429 ?? DEFAULTS.retryOn429,
+  };
+  if (retry.minBackoffMs > retry.maxBackoffMs)
+    throw usageError(`${where}: the minimum backoff (${cli.minBackoff ?? y.min_backoff_period}) is above the maximum (${cli.maxBackoff ?? y.max_backoff_period ?? DEFAULTS.maxBackoff})`);
+
+  const headers: Headers = new Map();
+  for (const [name, value] of Object.entries(y.headers ?? {})) setHeader(headers, name, value, `${where}.headers`);
+  const envTenant = env[ENV.tenantId];
+  if (envTenant !== undefined) setHeader(headers, 'X-Scope-OrgID', envTenant, ENV.tenantId);
+  for (const h of cli.header ?? []) setHeader(headers, ...parseHeaderFlag(h), '--header');
+  if (cli.tenantId !== undefined) setHeader(headers, 'X-Scope-OrgID', cli.tenantId, '--tenant-id');
+  const tenant = headers.get('x-scope-orgid')?.value;
+  if (typeof tenant === 'string' && !TENANT.test(tenant))
+    throw usageError(`tenant "${tenant}": use at most 150 of A-Z a-z 0-9 ! - _ . * ' ( )`);
+
+  const auth = resolveAuth(cli, env, y, where);
+  return {
+    name: y.name ?? url,
+    url,
+    remoteTimeoutMs,
+    retry,
+    headers,
+    ...(auth && { auth }),
+    tls: resolveTls(y.tls_config, cli, `${where}.tls_config`),
+    proxy: resolveProxy(y, cli, where),
+    followRedirects: cli.followRedirects ?? y.follow_redirects ?? DEFAULTS.followRedirects,
+    enableHttp2: cli.http2 ?? y.enable_http2 ?? DEFAULTS.enableHttp2,
+  };
+}
+
+function endpointUrl(text: string | undefined, where: string): string {
+  if (!text) throw usageError(`${where}: url is required`, 'CONFIG');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`${where}: "${redactUrl(text)}" is not a URL (e.g. http://localhost:4040)`, 'CONFIG');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${where}: "${redactUrl(text)}" must start with http:// or https://`, 'CONFIG');
+  if (url.username || url.password) throw usageError(`${where}: put credentials in --username/--password (or basic_auth), not in the URL`, 'CONFIG');
+  if (url.search || url.hash) throw usageError(`${where}: "${text}" has a query or fragment; give the server's base URL`, 'CONFIG');
+  return url.toString().replace(/\/+$/, '');
+}
+
+function positiveInt(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw usageError(`${flag}: expected a whole number ≥ ${min}, got "${text}"`);
+  return n;
+}

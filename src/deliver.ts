@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { Endpoint, RunConfig } from './config.js';
+import { loadBytes, withTimestamp } from './input.js';
+import { type Failure, type Outcome, describeFailure } from './outcome.js';
+import { type PlannedProfile, overRateLimitBurst } from './plan.js';
+import { mapPool } from './pool.js';
+import { type Clock, deliverWithRetries } from './retry.js';
+import { type Authorizer, sendOnce } from './send.js';
+import { encodePushRequest } from './wire.js';
+
+export interface EndpointResult {
+  endpoint: string;
+  ok: boolean;
+  /** HTTP status of the last answer, when there was one. */
+  status?: number;
+  attempts: number;
+  /** One line, secrets redacted, when !ok. */
+  error?: string;
+  failure?: Failure;
+}
+
+export interface ProfileResult {
+  profile: string;
+  labels: Record<string, string>;
+  bytes: number;
+  endpoints: EndpointResult[];
+}
+
+/** What delivery needs from outside, so that tests and the library API can supply their own. */
+export interface DeliverDeps {
+  clock: Clock;
+  dispatcherFor(endpoint: Endpoint): Dispatcher;
+  authorizerFor(endpoint: Endpoint): Authorizer;
+  log?: (line: string) => void;
+  onResult?: (profile: PlannedProfile, result: EndpointResult) => void;
+  onRetry?: (profile: PlannedProfile, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
+}
+
+/**
+ * Every profile to every endpoint. Each endpoint works through the profiles on its own pool, so a slow
+ * or failing endpoint never holds up another; a profile's bytes are read when its turn comes, so memory
+ * grows with --concurrency, not with the number of inputs.
+ */
+export async function deliver(profiles: PlannedProfile[], config: RunConfig, deps: DeliverDeps): Promise<ProfileResult[]> {
+  const deadlineAt = config.deadlineMs > 0 ? deps.clock.now() + config.deadlineMs : undefined;
+  const perEndpoint = await Promise.all(
+    config.endpoints.map((endpoint) => {
+      const ctx = {
+        dispatcher: deps.dispatcherFor(endpoint),
+        authorizer: deps.authorizerFor(endpoint),
+        now: deps.clock.now,
+        ...(deps.log && { log: (line: string) => deps.log?.(`[${endpoint.name}] ${line}`) }),
+      };
+      return mapPool(profiles, config.concurrency, async (profile) => {
+        const result = await deliverOne(profile, endpoint, config, ctx, deps, deadlineAt);
+        deps.onResult?.(profile, result);
+        return result;
+      });
+    }),
+  );
+  return profiles.map((p, i) => ({
+    profile: p.input.name,
+    labels: p.labels,
+    bytes: p.input.size,
+    endpoints: perEndpoint.map((results) => results[i] as EndpointResult),
+  }));
+}
+
+async function deliverOne(
+  profile: PlannedProfile,
+  endpoint: Endpoint,
+  config: RunConfig,
+  ctx: Parameters<typeof sendOnce>[3],
+  deps: DeliverDeps,
+  deadlineAt: number | undefined,
+): Promise<EndpointResult> {
+  let body: Uint8Array;
+  try {
+    const bytes = await loadBytes(profile.input);
+    const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, deps.clock.now()) : bytes;
+    body = encodePushRequest(profile.labels, sent, randomUUID());
+  } catch (err) {
+    return { endpoint: endpoint.name, ok: false, attempts: 0, error: (err as Error).message };
+  }
+  const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
+    const outcome = await sendOnce(endpoint, body, timeoutMs, ctx);
+    const throttled = !outcome.ok && outcome.kind === 'http' && (outcome.status === 429 || outcome.connectCode === 'resource_exhausted');
+    if (throttled && overRateLimitBurst(profile.input))
+      return { ...outcome, permanentReason: 'the profile is above the 2 MiB rate-limit burst, so waiting cannot help' };
+    return outcome;
+  };
+  const delivery = await deliverWithRetries(attempt, { ...endpoint.retry, remoteTimeoutMs: endpoint.remoteTimeoutMs }, deps.clock, deadlineAt, (n, failure, wait) =>
+    deps.onRetry?.(profile, endpoint, n, failure, wait),
+  );
+  const { outcome, attempts } = delivery;
+  if (outcome.ok) return { endpoint: endpoint.name, ok: true, status: outcome.status, attempts };
+  return {
+    endpoint: endpoint.name,
+    ok: false,
+    ...(outcome.kind === 'http' && { status: outcome.status }),
+    attempts,
+    error: `push failed: [POST] "${endpoint.url}/push.v1.PusherService/Push": ${describeFailure(outcome, attempts, delivery.stoppedBy && '--deadline')}`,
+    failure: outcome,
+  };
+}

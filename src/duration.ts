@@ -1,0 +1,53 @@
+import { usageError } from './errors.js';
+
+// Go's time.ParseDuration units plus Prometheus' d/w/y, so Alloy values paste unchanged.
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w|y)/y;
+
+/**
+ * Parses `1m30s`, `500ms`, `0s`, `0`. A bare non-zero number is refused: `--timeout 10` could mean
+ * seconds or milliseconds, and guessing wrong turns a retry budget into a hang.
+ */
+export function parseDuration(text: string, what: string): number {
+  const s = text.trim();
+  if (s === '0') return 0;
+  let total = 0;
+  PART.lastIndex = 0;
+  let parsed = 0;
+  while (parsed < s.length) {
+    const m = PART.exec(s);
+    if (!m) break;
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    parsed = PART.lastIndex;
+  }
+  if (s.length === 0 || parsed !== s.length) {
+    const hint = /^\d+(\.\d+)?$/.test(s) ? ` (add a unit: ${s}s or ${s}ms)` : ' (e.g. 10s, 500ms, 1m30s)';
+    throw usageError(`${what}: invalid duration "${text}"${hint}`);
+  }
+  return Math.round(total);
+}
+
+/** 90000 → "1m30s": Go syntax, so what --help and messages show can be pasted back. */
+export function formatDuration(msValue: number): string {
+  if (msValue === 0) return '0s';
+  if (msValue % 1000 !== 0) return `${msValue}ms`;
+  const parts: string[] = [];
+  let rest = msValue;
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+  }
+  return parts.join('');
+}

@@ -1,0 +1,119 @@
+/**
+ * Input option types: what a user wrote, unvalidated, as each source gives it. `config.ts` turns them
+ * into the resolved types; nothing else reads these.
+ */
+
+/** Flags as commander hands them over; only flags given on the command line are present. */
+export interface CliOptions {
+  url?: string[];
+  config?: string;
+  label?: string[];
+  serviceName?: string;
+  profileName?: string;
+  tenantId?: string;
+  header?: string[];
+  username?: string;
+  password?: string;
+  passwordFile?: string;
+  bearerToken?: string;
+  bearerTokenFile?: string;
+  timeout?: string;
+  minBackoff?: string;
+  maxBackoff?: string;
+  maxAttempts?: string;
+  retryOn429?: boolean;
+  deadline?: string;
+  concurrency?: string;
+  overrideTimestamp?: boolean;
+  strict?: boolean;
+  strictLabelNames?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  // transport
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  insecureSkipVerify?: boolean;
+  serverName?: string;
+  tlsMinVersion?: string;
+  proxyUrl?: string;
+  proxyBypass?: string;
+  proxyFromEnvironment?: boolean;
+  proxyConnectHeader?: string[];
+  http2?: boolean;
+  followRedirects?: boolean;
+  oauth2ClientId?: string;
+  oauth2ClientSecretFile?: string;
+  oauth2TokenUrl?: string;
+  oauth2Scope?: string[];
+  oauth2EndpointParam?: string[];
+}
+
+/** `tls_config` block, Alloy / prometheus/common names. */
+export interface TlsYaml {
+  ca_pem?: string;
+  ca_file?: string;
+  cert_pem?: string;
+  cert_file?: string;
+  key_pem?: string;
+  key_file?: string;
+  insecure_skip_verify?: boolean;
+  server_name?: string;
+  min_version?: string;
+}
+
+export interface ProxyYaml {
+  proxy_url?: string;
+  no_proxy?: string;
+  proxy_from_environment?: boolean;
+  proxy_connect_header?: Record<string, string>;
+}
+
+export interface OAuth2Yaml extends ProxyYaml {
+  client_id?: string;
+  client_secret?: string;
+  client_secret_file?: string;
+  token_url?: string;
+  scopes?: string[];
+  endpoint_params?: Record<string, string>;
+  tls_config?: TlsYaml;
+}
+
+/** One `endpoints:` entry: a `pyroscope.write` endpoint block, line by line. */
+export interface EndpointYaml extends ProxyYaml {
+  url?: string;
+  name?: string;
+  remote_timeout?: string;
+  headers?: Record<string, string>;
+  min_backoff_period?: string;
+  max_backoff_period?: string;
+  max_backoff_retries?: number;
+  retry_on_http_429?: boolean;
+  basic_auth?: { username?: string; password?: string; password_file?: string };
+  bearer_token?: string;
+  bearer_token_file?: string;
+  authorization?: { type?: string; credentials?: string; credentials_file?: string };
+  oauth2?: OAuth2Yaml;
+  tls_config?: TlsYaml;
+  follow_redirects?: boolean;
+  enable_http2?: boolean;
+}
+
+export interface ConfigYaml {
+  endpoints?: EndpointYaml[];
+  external_labels?: Record<string, string>;
+}
+
+/** The environment variables pyro-push reads, so that secrets need not be on the command line. */
+export const ENV = {
+  url: 'PYROSCOPE_URL',
+  tenantId: 'PYROSCOPE_TENANT_ID',
+  username: 'PYROSCOPE_USERNAME',
+  password: 'PYROSCOPE_PASSWORD',
+  bearerToken: 'PYROSCOPE_BEARER_TOKEN',
+} as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;

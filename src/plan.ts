@@ -1,0 +1,73 @@
+import { DEFAULTS, SERVER_LIMITS } from './defaults.js';
+import type { RunConfig } from './config.js';
+import type { InputProfile } from './input.js';
+import { DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels } from './labels.js';
+import { deriveProfileName } from './profile-name.js';
+
+/** A validated input with the exact labels it will be sent with. */
+export interface PlannedProfile {
+  input: InputProfile;
+  labels: Labels;
+}
+
+export interface Plan {
+  profiles: PlannedProfile[];
+  /** Each makes the run exit 2 before sending anything. */
+  problems: string[];
+  warnings: string[];
+}
+
+const MiB = 1024 * 1024;
+
+/** Labels for every input, and every reason the server would refuse one (refused here with --strict). */
+export function planProfiles(inputs: InputProfile[], config: RunConfig, nowMs: number): Plan {
+  const problems = new Set<string>();
+  const warnings: string[] = [];
+  const profiles: PlannedProfile[] = [];
+  for (const input of inputs) {
+    const own: Labels = { [DELTA_LABEL]: DEFAULTS.delta };
+    const derived = deriveProfileName(input.shape, input.name);
+    if (derived) own[NAME_LABEL] = derived;
+    const labels = mergeLabels(own, config.externalLabels);
+    if (!labels[NAME_LABEL]) {
+      problems.add(`${input.name}: cannot tell the profile type from its sample types (${input.shape.sampleTypes.join(', ')}); pass --profile-name (e.g. ${suggestName(input)})`);
+      continue;
+    }
+    for (const p of labelProblems(labels, { legacyNames: config.legacyLabelNames })) problems.add(p);
+    const count = labelCountProblem(labels, input.sampleLabelKeys);
+    if (count) problems.add(`${input.name}: ${count}`);
+    for (const limit of limitWarnings(input, config.overrideTimestamp, nowMs)) (config.strict ? problems.add(`${input.name}: ${limit} (--strict)`) : warnings.push(`${input.name}: ${limit}`));
+    profiles.push({ input, labels });
+  }
+  if (profiles.some((p) => !p.labels[SERVICE_LABEL]))
+    warnings.push('no service_name label: the server will store these profiles as "unknown_service" (pass --service-name)');
+  return { profiles, problems: [...problems], warnings };
+}
+
+/** The server's default limits (PROTOCOL.md §3): each is a sure rejection. */
+function limitWarnings(input: InputProfile, overrideTimestamp: boolean, nowMs: number): string[] {
+  const out: string[] = [];
+  const size = input.uncompressedSize;
+  if (size > SERVER_LIMITS.maxProfileBytes)
+    out.push(`${(size / MiB).toFixed(1)} MiB uncompressed, above the server's 4 MiB limit: it will be refused (400)`);
+  else if (size > SERVER_LIMITS.rateLimitBurstBytes)
+    out.push(`${(size / MiB).toFixed(1)} MiB uncompressed, above the server's 2 MiB rate-limit burst: it will be refused (429) on every try`);
+  if (input.sampleCount > SERVER_LIMITS.maxSamples)
+    out.push(`${input.sampleCount} samples, above the server's limit of ${SERVER_LIMITS.maxSamples}: it will be refused (400)`);
+  if (!overrideTimestamp && input.timeNanos !== 0n) {
+    const atMs = Number(input.timeNanos / 1_000_000n);
+    if (atMs < nowMs - SERVER_LIMITS.ingestionWindowPastMs || atMs > nowMs + SERVER_LIMITS.ingestionWindowFutureMs)
+      out.push(`time_nanos ${new Date(atMs).toISOString()} is outside the server's ingestion window (the last hour): it will be refused (400); use --override-timestamp`);
+  }
+  return out;
+}
+
+function suggestName(input: InputProfile): string {
+  const t = input.shape.sampleTypes;
+  return t.includes('contentions') || t.includes('delay') ? 'mutex or block' : 'process_cpu';
+}
+
+/** True when a 429 for this profile cannot turn into a 200 by waiting. */
+export function overRateLimitBurst(input: InputProfile): boolean {
+  return input.uncompressedSize > SERVER_LIMITS.rateLimitBurstBytes;
+}

@@ -1,0 +1,91 @@
+import type { Dispatcher } from 'undici';
+import { authorizerFor } from './authorizer.js';
+import { type Endpoint, type RunConfig, resolveConfig } from './config.js';
+import { type DeliverDeps, type ProfileResult, deliver } from './deliver.js';
+import { PyroPushError, ProblemsError } from './errors.js';
+import { type InputProfile, type StdinSource, expandInputs, readInput } from './input.js';
+import { TokenSource } from './oauth2.js';
+import type { CliOptions, Env } from './options.js';
+import { type PlannedProfile, planProfiles } from './plan.js';
+import { type Clock, systemClock } from './retry.js';
+import { createDispatcher } from './transport.js';
+
+/** The library's options: the CLI's flags by their camelCase names, output flags aside. */
+export type PushOptions = Omit<CliOptions, 'json' | 'quiet' | 'verbose' | 'color'>;
+
+export interface PushHooks {
+  env?: Env;
+  stdin?: StdinSource;
+  clock?: Clock;
+  /** Called before anything is sent: the run's resolved config and what will be sent. */
+  onPlan?: (config: RunConfig, profiles: PlannedProfile[]) => void | Promise<void>;
+  onWarning?: (line: string) => void;
+  onResult?: DeliverDeps['onResult'];
+  onRetry?: DeliverDeps['onRetry'];
+  log?: (line: string) => void;
+}
+
+export interface PushReport {
+  config: RunConfig;
+  profiles: PlannedProfile[];
+  /** Empty for a dry run. */
+  results: ProfileResult[];
+}
+
+const NO_STDIN: StdinSource = {
+  isTTY: false,
+  read: async () => {
+    throw new PyroPushError('USAGE', '- (stdin) is not available here');
+  },
+};
+
+/**
+ * Validates everything, then sends every profile to every endpoint. Throws a PyroPushError (exit 2)
+ * for any mistake in options or inputs, before anything is sent; a failed push is a result, not a throw.
+ */
+export async function push(inputs: string[], options: PushOptions = {}, hooks: PushHooks = {}): Promise<PushReport> {
+  const clock = hooks.clock ?? systemClock;
+  const { config, warnings } = resolveConfig(options, hooks.env ?? process.env);
+  warnings.forEach((w) => hooks.onWarning?.(w));
+
+  const names = await expandInputs(inputs);
+  const read: InputProfile[] = [];
+  const problems: string[] = [];
+  for (const name of names) {
+    try {
+      read.push(await readInput(name, hooks.stdin ?? NO_STDIN));
+    } catch (err) {
+      if (!(err instanceof PyroPushError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length > 0) throw new ProblemsError('INPUT', problems);
+  const plan = planProfiles(read, config, clock.now());
+  if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
+  plan.warnings.forEach((w) => hooks.onWarning?.(w));
+  await hooks.onPlan?.(config, plan.profiles);
+  if (config.dryRun) return { config, profiles: plan.profiles, results: [] };
+
+  const dispatchers: Dispatcher[] = [];
+  const track = (d: Dispatcher) => (dispatchers.push(d), d);
+  const tokenSources = new Map<string, TokenSource>();
+  try {
+    const results = await deliver(plan.profiles, config, {
+      clock,
+      dispatcherFor: (e: Endpoint) => track(createDispatcher(e)),
+      authorizerFor: (e: Endpoint) =>
+        authorizerFor(e.auth, ({ oauth2 }) => {
+          const key = JSON.stringify([oauth2.tokenUrl, oauth2.clientId, oauth2.scopes, oauth2.endpointParams]);
+          let source = tokenSources.get(key);
+          if (!source) tokenSources.set(key, (source = new TokenSource(oauth2, track(createDispatcher({ tls: oauth2.tls, proxy: oauth2.proxy, enableHttp2: false })), clock.now)));
+          return source;
+        }),
+      ...(hooks.log && { log: hooks.log }),
+      ...(hooks.onResult && { onResult: hooks.onResult }),
+      ...(hooks.onRetry && { onRetry: hooks.onRetry }),
+    });
+    return { config, profiles: plan.profiles, results };
+  } finally {
+    await Promise.all(dispatchers.map((d) => d.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,158 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { PUSH_PATH, SERVER_LIMITS } from './defaults.js';
+import { isGzip, stringTableIsUtf8 } from './input.js';
+import { NAME_LABEL, SERVICE_LABEL, formatLabels } from './labels.js';
+import { CONNECT_STATUS, decodePushRequest } from './wire.js';
+
+/** One profile as the receiver got it. */
+export interface ReceivedProfile {
+  labels: Record<string, string>;
+  /** Exactly the bytes of RawSample.raw_profile. */
+  rawProfile: Uint8Array;
+  id: string;
+  sampleTypes: string[];
+  headers: IncomingHttpHeaders;
+  httpVersion: string;
+}
+
+/** A reply the receiver sends instead of its own, to play a failing server in tests and demos. */
+export interface ScriptedReply {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ReceiverOptions {
+  /** Write each accepted profile to this directory. */
+  outDir?: string;
+  /** One line per accepted profile (the CLI prints them). */
+  onLine?: (line: string) => void;
+  /** Consulted before each request is handled: return a reply to send it instead. */
+  script?: (req: { headers: IncomingHttpHeaders; count: number }) => ScriptedReply | undefined;
+}
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+/**
+ * A request handler that speaks the Push API like Pyroscope: the same status codes and Connect JSON
+ * errors for the checks that matter to a client, and a record of every profile accepted.
+ */
+export function createPushHandler(opts: ReceiverOptions = {}) {
+  const received: ReceivedProfile[] = [];
+  let requests = 0;
+  const handler = async (req: Req, res: Res) => {
+    const count = ++requests;
+    const body = await readBody(req);
+    const scripted = opts.script?.({ headers: req.headers, count });
+    if (scripted) return reply(res, scripted.status, scripted.body ?? '', { 'content-type': 'text/plain', ...scripted.headers });
+    if (req.url !== PUSH_PATH) return reply(res, 404, '404 page not found', { 'content-type': 'text/plain' });
+    if (req.method !== 'POST') return reply(res, 405, '', {});
+    if (req.headers['content-type'] !== 'application/proto') return reply(res, 415, '', {});
+    let request;
+    try {
+      request = decodePushRequest(body);
+    } catch (err) {
+      return connectError(res, 'invalid_argument', `unmarshal PushRequest: ${(err as Error).message}`);
+    }
+    const accepted: ReceivedProfile[] = [];
+    for (const series of request.series) {
+      const labels: Record<string, string> = {};
+      for (const { name, value } of series.labels) {
+        if (Object.hasOwn(labels, name)) return connectError(res, 'invalid_argument', `duplicate label name: ${name}`);
+        if (value === '') return connectError(res, 'invalid_argument', `invalid labels: label ${name} has an empty value`);
+        labels[name] = value;
+      }
+      if (!labels[NAME_LABEL]) return connectError(res, 'invalid_argument', 'invalid metric name');
+      if (Object.keys(labels).length > SERVER_LIMITS.maxLabelNames) return connectError(res, 'invalid_argument', 'profile series has too many label names');
+      for (const sample of series.samples) {
+        const checked = checkProfile(sample.rawProfile);
+        if (typeof checked === 'string') return connectError(res, 'invalid_argument', checked);
+        accepted.push({ labels, rawProfile: sample.rawProfile, id: sample.ID, sampleTypes: checked, headers: req.headers, httpVersion: req.httpVersion });
+      }
+    }
+    for (const p of accepted) {
+      received.push(p);
+      if (opts.outDir) {
+        mkdirSync(opts.outDir, { recursive: true });
+        writeFileSync(join(opts.outDir, `${String(received.length).padStart(4, '0')}-${p.labels[SERVICE_LABEL] ?? 'unknown'}-${p.labels[NAME_LABEL]}.pb${isGzip(p.rawProfile) ? '.gz' : ''}`), p.rawProfile);
+      }
+      opts.onLine?.(
+        `${p.labels[SERVICE_LABEL] ?? '(no service_name)'} ${p.labels[NAME_LABEL]} [${p.sampleTypes.join(', ')}] ${p.rawProfile.length} bytes ${formatLabels(p.labels)}`,
+      );
+    }
+    reply(res, 200, '', { 'content-type': 'application/proto' });
+  };
+  return { handler, received, requests: () => requests };
+}
+
+/** The profile's sample types, or why the server would refuse it. */
+function checkProfile(bytes: Uint8Array): string[] | string {
+  let raw: Uint8Array = bytes;
+  try {
+    if (isGzip(bytes)) raw = gunzipSync(bytes);
+  } catch {
+    return 'failed to decompress profile';
+  }
+  if (raw.length > SERVER_LIMITS.maxProfileBytes) return `uncompressed profile payload size exceeds limit of ${SERVER_LIMITS.maxProfileBytes} bytes`;
+  let profile: Profile;
+  try {
+    profile = Profile.decode(raw);
+  } catch (err) {
+    return `failed to parse profile: ${(err as Error).message}`;
+  }
+  if (!stringTableIsUtf8(raw)) return 'profile contains invalid UTF-8 in its string table';
+  if (profile.sample.length > SERVER_LIMITS.maxSamples) return `profile has ${profile.sample.length} samples; limit is ${SERVER_LIMITS.maxSamples}`;
+  return profile.sampleType.map((t) => `${profile.stringTable.strings[Number(t.type)]}/${profile.stringTable.strings[Number(t.unit)]}`);
+}
+
+function connectError(res: Res, code: string, message: string): void {
+  reply(res, CONNECT_STATUS[code] ?? 500, JSON.stringify({ code, message }), { 'content-type': 'application/json' });
+}
+
+function reply(res: Res, status: number, body: string, headers: Record<string, string>): void {
+  (res as ServerResponse).writeHead(status, headers);
+  (res as ServerResponse).end(body);
+}
+
+async function readBody(req: Req): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export interface Receiver {
+  url: string;
+  port: number;
+  received: ReceivedProfile[];
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/** `pyro-push receive` and the tests: a plain-HTTP receiver on host:port (0 = any free port). */
+export async function startReceiver(host: string, port: number, opts: ReceiverOptions = {}): Promise<Receiver> {
+  const { handler, received, requests } = createPushHandler(opts);
+  const server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+    port: actual,
+    received,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

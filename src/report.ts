@@ -1,0 +1,91 @@
+import kleur from 'kleur';
+import type { Endpoint, RunConfig } from './config.js';
+import type { EndpointResult, ProfileResult } from './deliver.js';
+import { EXIT, type ExitCode, PyroPushError, ProblemsError } from './errors.js';
+import { formatLabels } from './labels.js';
+import type { PlannedProfile } from './plan.js';
+import { SECRET_PLACEHOLDER, Secret } from './secret.js';
+
+/** The exit code is a function of the outcome alone. */
+export function exitCodeFor(outcome: { results: ProfileResult[] } | { error: unknown }): ExitCode {
+  if ('error' in outcome) return outcome.error instanceof PyroPushError ? outcome.error.exitCode : EXIT.internal;
+  return outcome.results.every((p) => p.endpoints.every((e) => e.ok)) ? EXIT.ok : EXIT.pushFailed;
+}
+
+/** The lines an error prints: one per problem, and a stack only with --verbose for a bug. */
+export function errorLines(error: unknown, verbose: boolean): string[] {
+  if (error instanceof ProblemsError) return error.problems.map((p) => `error: ${p}`);
+  if (error instanceof PyroPushError) return [`error: ${error.message}`];
+  const e = error as Error;
+  const head = `internal error (a bug in pyro-push, please report it): ${e?.message ?? String(error)}`;
+  return verbose && e?.stack ? [head, e.stack] : [head];
+}
+
+export type Paint = (style: 'green' | 'red' | 'yellow' | 'dim' | 'bold', text: string) => string;
+export const paintWith =
+  (enabled: boolean): Paint =>
+  (style, text) =>
+    enabled ? kleur[style](text) : text;
+
+export function resultLine(profile: PlannedProfile, r: EndpointResult, paint: Paint): string {
+  if (r.ok) return `${paint('green', '✔')} ${profile.input.name} → ${r.endpoint} ${paint('dim', `(${r.status}, ${plural(r.attempts, 'attempt')})`)}`;
+  return `${paint('red', '✖')} ${profile.input.name} → ${r.endpoint}: ${r.error}`;
+}
+
+export function summaryLine(results: ProfileResult[], elapsed: string, paint: Paint): string {
+  const all = results.flatMap((p) => p.endpoints);
+  const failed = all.filter((e) => !e.ok).length;
+  const endpoints = results[0]?.endpoints.length ?? 0;
+  const what = `${plural(results.length, 'profile')} to ${plural(endpoints, 'endpoint')}`;
+  if (failed === 0) return paint('green', `pushed ${what} in ${elapsed}`);
+  return paint('red', `${failed} of ${all.length} pushes failed (${what}, ${elapsed})`);
+}
+
+/** `--dry-run`: what each request would carry, secrets as `<secret>`. */
+export function dryRunLines(config: RunConfig, profiles: PlannedProfile[]): string[] {
+  return [
+    ...config.endpoints.map((e) => `endpoint ${e.name}: POST ${e.url}/push.v1.PusherService/Push ${describeEndpoint(e)}`),
+    ...profiles.map((p) => `would push ${p.input.name} (${plural(p.input.size, 'byte')}${p.input.gzipped ? ', gzipped' : ''}) ${formatLabels(p.labels)}`),
+  ];
+}
+
+function describeEndpoint(e: Endpoint): string {
+  const headers = [...e.headers.values()].map(({ name, value }) => `${name}: ${value instanceof Secret ? SECRET_PLACEHOLDER : value}`);
+  const auth = !e.auth ? 'none' : e.auth.kind === 'basic' ? `basic (${e.auth.username}, ${SECRET_PLACEHOLDER})` : e.auth.kind === 'oauth2' ? `oauth2 (${e.auth.oauth2.clientId} at ${e.auth.oauth2.tokenUrl})` : `${e.auth.type} ${SECRET_PLACEHOLDER}`;
+  const proxy = e.proxy.mode === 'url' ? e.proxy.display : e.proxy.mode === 'environment' ? 'from environment' : 'none';
+  return `timeout ${e.remoteTimeoutMs}ms, attempts ${e.retry.maxAttempts}, auth ${auth}, proxy ${proxy}, headers {${headers.join(', ')}}`;
+}
+
+/** `--json`: one document on stdout; secrets are redacted by Secret's toJSON. */
+export function jsonReport(config: RunConfig | undefined, results: ProfileResult[], profiles: PlannedProfile[], warnings: string[], error?: unknown): string {
+  const exitCode = error !== undefined ? exitCodeFor({ error }) : exitCodeFor({ results });
+  return JSON.stringify(
+    {
+      ok: exitCode === EXIT.ok,
+      exitCode,
+      dryRun: config?.dryRun ?? false,
+      ...(error !== undefined && {
+        error: {
+          code: error instanceof PyroPushError ? error.code : 'INTERNAL',
+          messages: errorLines(error, false).map((l) => l.replace(/^error: /, '')),
+        },
+      }),
+      endpoints: config?.endpoints.map((e) => ({ name: e.name, url: e.url })) ?? [],
+      profiles: config?.dryRun
+        ? profiles.map((p) => ({ profile: p.input.name, bytes: p.input.size, gzipped: p.input.gzipped, labels: p.labels }))
+        : results.map((r) => ({
+            profile: r.profile,
+            bytes: r.bytes,
+            labels: r.labels,
+            endpoints: r.endpoints.map((e) => ({ endpoint: e.endpoint, status: e.ok ? 'ok' : 'failed', httpStatus: e.status ?? null, attempts: e.attempts, error: e.error ?? null })),
+          })),
+      warnings,
+    },
+    null,
+    2,
+  );
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,101 @@
+import ms from 'ms';
+import type { RunConfig } from './config.js';
+import type { ProfileResult } from './deliver.js';
+import type { ExitCode } from './errors.js';
+import type { StdinSource } from './input.js';
+import type { CliOptions, Env } from './options.js';
+import type { PlannedProfile } from './plan.js';
+import { describeFailure } from './outcome.js';
+import { dryRunLines, errorLines, exitCodeFor, jsonReport, paintWith, resultLine, summaryLine } from './report.js';
+import { formatDuration } from './duration.js';
+
+export interface OutStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface Io {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: StdinSource;
+  env: Env;
+  now: () => number;
+}
+
+interface Spinner {
+  text: string;
+  clear(): unknown;
+  render(): unknown;
+  stop(): unknown;
+}
+
+/** The CLI's push command: options in, lines and an exit code out. Everything it touches comes from `io`. */
+export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promise<ExitCode> {
+  const noColor = opts.color === false || (io.env.NO_COLOR ?? '') !== '';
+  const paint = paintWith(!noColor && io.stdout.isTTY === true);
+  const paintErr = paintWith(!noColor && io.stderr.isTTY === true);
+  const warnings: string[] = [];
+  let spinner: Spinner | undefined;
+  const toStderr = (line: string) => {
+    spinner?.clear();
+    io.stderr.write(`${line}\n`);
+    spinner?.render();
+  };
+  const toStdout = (line: string) => {
+    spinner?.clear();
+    io.stdout.write(`${line}\n`);
+    spinner?.render();
+  };
+  const started = io.now();
+  let config: RunConfig | undefined;
+  let planned: PlannedProfile[] = [];
+  let done = 0;
+  try {
+    // Loaded here, not at start-up: --help and --version never pay for undici, yaml or protobuf.
+    const { push } = await import('./push.js');
+    const report = await push(inputs, opts, {
+      env: io.env,
+      stdin: io.stdin,
+      onWarning: (w) => {
+        warnings.push(w);
+        if (!opts.quiet) toStderr(paintErr('yellow', `warning: ${w}`));
+      },
+      onPlan: async (c, profiles) => {
+        config = c;
+        planned = profiles;
+        // ora only on a real terminal: it hangs on a 0-column one, and pipes and CI logs want plain lines.
+        const tty = io.stderr.isTTY === true && (io.stderr.columns ?? 0) > 0;
+        if (tty && !c.dryRun && !opts.quiet && !opts.verbose) {
+          const { default: ora } = await import('ora');
+          spinner = ora({ stream: io.stderr as NodeJS.WritableStream, text: 'pushing…', color: noColor ? false : 'cyan', isEnabled: true }).start();
+        }
+      },
+      onResult: (profile, result) => {
+        done++;
+        if (spinner) spinner.text = `pushed ${done} of ${planned.length * (config?.endpoints.length ?? 1)}`;
+        if (opts.json) return;
+        if (!result.ok) (opts.quiet ? toStderr : toStdout)(resultLine(profile, result, opts.quiet ? paintErr : paint));
+        else if (!opts.quiet) toStdout(resultLine(profile, result, paint));
+      },
+      onRetry: (profile, endpoint, n, failure, wait) => {
+        if (!opts.quiet) toStderr(paintErr('dim', `retry: ${profile.input.name} → ${endpoint.name}: ${describeFailure(failure, n)}; next try in ${formatDuration(wait)}`));
+      },
+      ...(opts.verbose && { log: (line: string) => toStderr(paintErr('dim', line)) }),
+    });
+    spinner?.stop();
+    return finish(report.results, report.profiles);
+  } catch (error) {
+    spinner?.stop();
+    if (opts.json) io.stdout.write(`${jsonReport(config, [], planned, warnings, error)}\n`);
+    for (const line of errorLines(error, opts.verbose ?? false)) io.stderr.write(`${paintErr('red', line)}\n`);
+    return exitCodeFor({ error });
+  }
+
+  function finish(results: ProfileResult[], profiles: PlannedProfile[]): ExitCode {
+    if (opts.json) io.stdout.write(`${jsonReport(config, results, profiles, warnings)}\n`);
+    else if (config?.dryRun) dryRunLines(config, profiles).forEach((l) => io.stdout.write(`${l}\n`));
+    else if (!opts.quiet) io.stdout.write(`${summaryLine(results, ms(io.now() - started), paint)}\n`);
+    return exitCodeFor({ results });
+  }
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { usageError } from './errors.js';
+
+const REDACTED = '<secret>';
+
+/**
+ * A value that must never be printed. Every way JavaScript turns an object into text
+ * (String(), template literals, JSON.stringify, util.inspect / console.log) yields `<secret>`;
+ * only `reveal()` gives the value, and only the code that builds a request header calls it.
+ */
+export class Secret {
+  readonly #read: () => string;
+  readonly source: string;
+
+  private constructor(read: () => string, source: string) {
+    this.#read = read;
+    this.source = source;
+  }
+
+  static of(value: string): Secret {
+    return new Secret(() => value, 'inline');
+  }
+
+  /**
+   * Read and trimmed on every reveal, so a rotated token file is picked up (prometheus/common semantics).
+   * Read once now as well: a missing or empty file is a usage error before anything is sent.
+   */
+  static fromFile(path: string, what: string): Secret {
+    const read = () => readFileSync(path, 'utf8').trim();
+    let first: string;
+    try {
+      first = read();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw usageError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'cannot be read'}`);
+    }
+    if (first === '') throw usageError(`${what} ${path}: file is empty`);
+    return new Secret(read, `file ${path}`);
+  }
+
+  reveal(): string {
+    return this.#read();
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+  toJSON(): string {
+    return REDACTED;
+  }
+  [inspect.custom](): string {
+    return REDACTED;
+  }
+}
+
+export const SECRET_PLACEHOLDER = REDACTED;
+
+/** A URL as text with any userinfo password replaced, for messages and logs. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(String(url));
+    if (u.password) u.password = REDACTED;
+    else if (u.username) u.username = REDACTED;
+    return u.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+  } catch {
+    return String(url);
+  }
+}
