@@ -1,5 +1,4 @@
 import { type Auth, resolveAuth } from './auth.js';
-import { loadConfigFile } from './config-file.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { usageError } from './errors.js';
@@ -47,8 +46,8 @@ export interface Resolved {
 
 const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
 
-export function resolveConfig(cli: CliOptions, env: Env): Resolved {
-  const yaml: ConfigYaml = cli.config !== undefined ? loadConfigFile(cli.config, env) : {};
+/** `yaml` is the already-read --config file (config-file.ts), so that yaml is loaded only when one is given. */
+export function resolveConfig(cli: CliOptions, env: Env, yaml: ConfigYaml = {}): Resolved {
   const warnings: string[] = [];
 
   const flagUrls = cli.url ?? [];

@@ -45,7 +45,9 @@ const NO_STDIN: StdinSource = {
  */
 export async function push(inputs: string[], options: PushOptions = {}, hooks: PushHooks = {}): Promise<PushReport> {
   const clock = hooks.clock ?? systemClock;
-  const { config, warnings } = resolveConfig(options, hooks.env ?? process.env);
+  const env = hooks.env ?? process.env;
+  const yaml = options.config !== undefined ? (await import('./config-file.js')).loadConfigFile(options.config, env) : {};
+  const { config, warnings } = resolveConfig(options, env, yaml);
   warnings.forEach((w) => hooks.onWarning?.(w));
 
   const names = await expandInputs(inputs);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig as resolveWith } from '../src/config.js';
+import { loadConfigFile } from '../src/config-file.js';
 import type { CliOptions, Env } from '../src/options.js';
 import { Secret } from '../src/secret.js';
 import { fixture, tempDir, writeTemp } from './helpers.js';
 
+const resolveConfig = (cli: CliOptions, env: Env = {}) => resolveWith(cli, env, cli.config !== undefined ? loadConfigFile(cli.config, env) : {});
 const resolve = (cli: CliOptions, env: Env = {}) => resolveConfig(cli, env).config;
 const only = (cli: CliOptions, env: Env = {}) => {
   const [e] = resolve(cli, env).endpoints;

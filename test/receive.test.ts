@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import { PUSH_PATH } from '../src/defaults.js';
+import { type Receiver, startReceiver } from '../src/receive.js';
+import { encodePushRequest } from '../src/wire.js';
+import { BIN, fixture, runCli, tempDir } from './helpers.js';
+
+describe('the receiver answers like Pyroscope', () => {
+  let r: Receiver;
+  before(async () => (r = await startReceiver('127.0.0.1', 0)));
+  after(() => r.close());
+  const post = (body: Uint8Array | string, headers: Record<string, string> = { 'content-type': 'application/proto' }, path = PUSH_PATH) =>
+    request(r.url + path, { method: 'POST', body, headers }).then(async (res) => ({ status: res.statusCode, type: res.headers['content-type'], body: await res.body.text() }));
+  const cpu = new Uint8Array(readFileSync(fixture('cpu.pb.gz')));
+
+  const cases: Array<[string, () => ReturnType<typeof post>, number, string | RegExp]> = [
+    ['no __name__', () => post(encodePushRequest({ service_name: 'a' }, cpu, 'id')), 400, '{"code":"invalid_argument","message":"invalid metric name"}'],
+    ['not a profile', () => post(encodePushRequest({ __name__: 'x' }, new TextEncoder().encode('nope'), 'id')), 400, /"code":"invalid_argument","message":"failed to parse profile/],
+    ['wrong content type', () => post('{}', { 'content-type': 'application/json' }), 415, ''],
+    ['wrong path', () => post('', {}, '/ingest'), 404, '404 page not found'],
+    ['a good push', () => post(encodePushRequest({ __name__: 'process_cpu' }, cpu, 'id')), 200, ''],
+  ];
+  for (const [name, send, status, body] of cases)
+    test(`${name} → ${status}`, async () => {
+      const res = await send();
+      assert.equal(res.status, status);
+      if (typeof body === 'string') assert.equal(res.body, body);
+      else assert.match(res.body, body);
+    });
+});
+
+test('pyro-push receive prints one line per profile and writes --out files', async () => {
+  const out = tempDir();
+  const child = spawn(process.execPath, [BIN, 'receive', '--port', '0', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        const m = /listening on (http:\/\/\S+)/.exec(d);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('exit', () => reject(new Error('receiver exited')));
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const run = await runCli([fixture('cpu.pb.gz'), '--url', url, '--service-name', 'api']);
+    assert.equal(run.code, 0, run.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(stdout, /^api process_cpu \[samples\/count, cpu\/nanoseconds\] \d+ bytes \{__name__="process_cpu", __delta__="false", service_name="api"\}$/m);
+    const files = readdirSync(out);
+    assert.deepEqual(files, ['0001-api-process_cpu.pb.gz']);
+    assert.deepEqual(readFileSync(`${out}/${files[0]}`), readFileSync(fixture('cpu.pb.gz')));
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+test('receive: a port in use is one line, exit 2', async () => {
+  const r = await startReceiver('127.0.0.1', 0);
+  try {
+    const run = await runCli(['receive', '--port', String(r.port)]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /cannot listen on 127\.0\.0\.1:\d+: address already in use/);
+  } finally {
+    await r.close();
+  }
+});
