@@ -17,8 +17,7 @@ export function buildProgram(actions: CliActions): Command {
     .description('Push pprof profiles to Grafana Pyroscope (the command-line pyroscope.write).')
     .version(VERSION, '-V, --version')
     .argument('[profiles...]', 'pprof files (gzipped or raw), directories of them, or - for stdin')
-    .showHelpAfterError('(run pyro-push --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'error: ')) });
+    .showHelpAfterError('(run pyro-push --help for usage)');
 
   const group = (title: string, options: Option[]) => {
     for (const o of options) program.addOption(o.helpGroup(title));

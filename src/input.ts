@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
@@ -56,7 +57,11 @@ export async function expandInputs(args: string[]): Promise<string[]> {
         continue;
       }
       const entries = await readdir(arg, { withFileTypes: true });
-      const files = entries.filter((e) => e.isFile()).map((e) => join(arg, e.name)).sort();
+      // A symlink to a file counts as a file: skipping it would drop a profile without a word.
+      const isFile = async (e: Dirent) => e.isFile() || (e.isSymbolicLink() && (await stat(join(arg, e.name)).then((s) => s.isFile(), () => false)));
+      const files = (await Promise.all(entries.map(async (e) => ((await isFile(e)) ? join(arg, e.name) : undefined))))
+        .filter((f): f is string => f !== undefined)
+        .sort();
       if (files.length === 0) problems.push(`${arg}: directory has no files`);
       out.push(...files);
     } catch (err) {

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
 import { EXIT } from './errors.js';
@@ -6,6 +7,10 @@ import { EXIT } from './errors.js';
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram({
     async push(inputs, opts) {
+      // undici parses HTTP with llhttp in WebAssembly; V8's optimising tier-up compiles it on background
+      // threads that Node waits for at exit (~80 ms here). Baseline code parses our few small answers
+      // just as well, so a one-shot CLI skips the tier-up.
+      setFlagsFromString('--liftoff-only');
       const { runPush } = await import('./run.js');
       process.exitCode = await runPush(inputs, opts, {
         stdout: process.stdout,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Receiver, type ScriptedReply, startReceiver } from '../src/receive.js';
 import { SECRETS, fixture, runCli, tempDir, writeTemp } from './helpers.js';
@@ -50,10 +51,12 @@ describe('a push arrives as sent', () => {
     const dir = tempDir();
     writeTemp(dir, 'a.pb.gz', readFileSync(CPU));
     writeTemp(dir, 'b.pb', readFileSync(HEAP));
+    symlinkSync(CPU, join(dir, 'c-link.pb.gz'));
+    mkdirSync(join(dir, 'sub'));
     const before = r.received.length;
     const run = await runCli([dir, '--url', r.url, '--service-name', 'dir']);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(r.received.length - before, 2);
+    assert.equal(r.received.length - before, 3, 'two files and a symlink; the subdirectory is not a file');
   });
 
   test('auth headers: basic from flags, bearer from env; secrets never printed', async () => {
