@@ -1,7 +1,7 @@
 import { usageError } from './errors.js';
 import type { CliOptions, OAuth2Yaml } from './options.js';
 import { type ProxyConfig, resolveProxy } from './proxy-config.js';
-import { Secret } from './secret.js';
+import { Secret, redactUrl } from './secret.js';
 import { type TlsConfig, resolveTls } from './tls-config.js';
 
 /** Client-credentials grant settings; the token request has its own TLS and proxy settings. */
@@ -53,8 +53,10 @@ function build(
   try {
     url = new URL(tokenUrl);
   } catch {
-    throw usageError(`${flags ? '--oauth2-token-url' : `${where}.token_url`} "${tokenUrl}" is not a URL`, 'CONFIG');
+    throw usageError(`${flags ? '--oauth2-token-url' : `${where}.token_url`} "${redactUrl(tokenUrl)}" is not a URL`, 'CONFIG');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`oauth2 token URL must be http:// or https://`, 'CONFIG');
+  if (scopes.length > 0 && Object.hasOwn(endpointParams, 'scope'))
+    throw usageError(`${flags ? '--oauth2-endpoint-param scope=…' : `${where}.endpoint_params.scope`} cannot be combined with ${flags ? '--oauth2-scope' : `${where}.scopes`}; use one`, 'CONFIG');
   return { clientId, clientSecret, tokenUrl: url.toString(), scopes, endpointParams, tls, proxy };
 }

@@ -42,11 +42,12 @@ export class TokenSource {
 
   async #fetch(): Promise<Token> {
     const c = this.config;
-    const form = new URLSearchParams({ ...c.endpointParams, grant_type: 'client_credentials' });
-    if (c.scopes.length > 0) form.set('scope', c.scopes.join(' '));
+    // As golang.org/x/oauth2: endpoint params may replace grant_type (for servers that want another), not scope.
+    const form = new URLSearchParams({ grant_type: 'client_credentials', ...(c.scopes.length > 0 && { scope: c.scopes.join(' ') }), ...c.endpointParams });
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined for Basic.
     const basic = Buffer.from(`${encodeURIComponent(c.clientId)}:${encodeURIComponent(c.clientSecret.reveal())}`).toString('base64');
-    const where = `token endpoint ${redactUrl(c.tokenUrl)}`;
+    // Said first, so that a refusal here is never read as the Pyroscope server's answer.
+    const where = `could not get an OAuth2 token: token endpoint ${redactUrl(c.tokenUrl)}`;
     let res: Dispatcher.ResponseData;
     try {
       res = await request(c.tokenUrl, {
@@ -60,20 +61,33 @@ export class TokenSource {
       const f = classifyNetworkError(err, { timeoutMs: TOKEN_TIMEOUT_MS, https: c.tokenUrl.startsWith('https:'), hasClientCert: c.tls.cert !== undefined });
       throw new AuthError(`${where}: ${f.message}`, f.retryable);
     }
-    const text = await res.body.text();
-    let json: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};
-    try {
-      json = JSON.parse(text);
-    } catch {
-      // handled below: a refusal is described from its status; a 200 without JSON is broken.
-    }
-    if (res.statusCode !== 200) {
+    const json = parseTokenResponse(await res.body.text(), res.headers['content-type']);
+    if (res.statusCode < 200 || res.statusCode > 299) {
       const error = typeof json.error === 'string' ? ` ${json.error}${typeof json.error_description === 'string' ? ` (${json.error_description})` : ''}` : '';
-      throw new AuthError(`${where}: ${res.statusCode}${error}`, res.statusCode >= 500 || res.statusCode === 429);
+      throw new AuthError(`${where} answered ${res.statusCode}${error}`, res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408);
     }
     if (typeof json.access_token !== 'string' || json.access_token === '')
-      throw new AuthError(`${where}: answered 200 without an access_token`, false);
+      throw new AuthError(`${where} answered ${res.statusCode} without an access_token`, false);
     const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in ?? NaN);
-    return { value: json.access_token, expiresAt: Number.isFinite(expiresIn) ? this.now() + expiresIn * 1000 : Infinity };
+    // As golang.org/x/oauth2: no expires_in (or 0) means the token does not expire.
+    return { value: json.access_token, expiresAt: Number.isFinite(expiresIn) && expiresIn > 0 ? this.now() + expiresIn * 1000 : Infinity };
+  }
+}
+
+type TokenResponse = Partial<Record<'access_token' | 'expires_in' | 'error' | 'error_description', unknown>>;
+
+/** JSON as RFC 6749 says, or a form-encoded body as some older servers send (golang.org/x/oauth2 takes both). */
+function parseTokenResponse(text: string, contentType: string | string[] | undefined): TokenResponse {
+  const type = String(contentType ?? '').toLowerCase();
+  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('text/plain')) {
+    const form = new URLSearchParams(text);
+    return Object.fromEntries([...form.entries()]);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    // A body of `null`, a string or an array carries no token: treated as one without fields.
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as TokenResponse) : {};
+  } catch {
+    return {};
   }
 }

@@ -6,7 +6,7 @@ import { parseHeaderFlag } from './headers.js';
 /** Where requests go: straight, through one proxy, or as HTTP_PROXY/HTTPS_PROXY/NO_PROXY say. */
 export type ProxyConfig =
   | { mode: 'direct' }
-  | { mode: 'environment' }
+  | { mode: 'environment'; connectHeaders: Record<string, Secret> }
   | {
       mode: 'url';
       /** The whole URL is secret: it may carry proxy credentials. */
@@ -32,10 +32,12 @@ export function resolveProxy(yaml: ProxyYaml, cli: CliOptions | undefined, where
   const name = fromCli ? { url: '--proxy-url', noProxy: '--proxy-bypass', env: '--proxy-from-environment' } : { url: `${where}.proxy_url`, noProxy: `${where}.no_proxy`, env: `${where}.proxy_from_environment` };
   if (p.proxy_from_environment && (p.proxy_url ?? p.no_proxy) !== undefined)
     throw usageError(`${name.env} cannot be combined with ${p.proxy_url !== undefined ? name.url : name.noProxy}`, 'CONFIG');
-  if (p.proxy_from_environment) return { mode: 'environment' };
+  // Connect headers go to whichever proxy is used, the environment's included (prometheus/common).
+  const connectHeaders = Object.fromEntries(Object.entries(p.proxy_connect_header ?? {}).map(([k, v]) => [k, Secret.of(v)]));
+  if (p.proxy_from_environment) return { mode: 'environment', connectHeaders };
   if (p.proxy_url === undefined || p.proxy_url === '') {
     if (p.no_proxy !== undefined) throw usageError(`${name.noProxy} needs ${name.url}`, 'CONFIG');
-    if (p.proxy_connect_header !== undefined) throw usageError(`proxy connect headers need ${name.url}`, 'CONFIG');
+    if (p.proxy_connect_header !== undefined) throw usageError(`proxy connect headers need ${name.url} or ${name.env}`, 'CONFIG');
     return { mode: 'direct' };
   }
   let url: URL;
@@ -51,6 +53,6 @@ export function resolveProxy(yaml: ProxyYaml, cli: CliOptions | undefined, where
     url: Secret.of(url.toString()),
     display: redactUrl(url),
     noProxy: (p.no_proxy ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    connectHeaders: Object.fromEntries(Object.entries(p.proxy_connect_header ?? {}).map(([k, v]) => [k, Secret.of(v)])),
+    connectHeaders,
   };
 }

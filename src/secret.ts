@@ -64,6 +64,21 @@ export function redactUrl(url: string | URL): string {
     else if (u.username) u.username = REDACTED;
     return u.toString().replace(encodeURIComponent(REDACTED), REDACTED);
   } catch {
-    return String(url);
+    return redactUnparsedUrl(String(url));
   }
 }
+
+/**
+ * Text that new URL() refuses may still carry credentials: a typo in the port must not print the
+ * password. Anything between `//` and the last `@` is taken for userinfo; hiding
+ * too much beats printing a password that contains `/` or `@`.
+ */
+export function redactUnparsedUrl(text: string): string {
+  const start = text.indexOf('//');
+  const at = text.lastIndexOf('@');
+  if (start < 0 || at < start) return text;
+  const userinfo = text.slice(start + 2, at);
+  const colon = userinfo.indexOf(':');
+  return `${text.slice(0, start + 2)}${colon >= 0 ? `${userinfo.slice(0, colon)}:` : ''}${SECRET_PLACEHOLDER}${text.slice(at)}`;
+}
+

@@ -19,6 +19,14 @@ export interface TlsConfig {
   minVersion: TlsVersion;
 }
 
+/** Where one PEM comes from, named as the user wrote it: `--ca-file /x`, `endpoints[0].tls_config.ca_file /x`, `….ca_pem`. */
+interface PemSource {
+  label: string;
+  fromFlag: boolean;
+  path?: string;
+  inline?: string;
+}
+
 /** Flags override the YAML block field by field (a --ca-file replaces ca_pem and ca_file alike). */
 export function resolveTls(yaml: TlsYaml | undefined, cli: CliOptions | undefined, where: string): TlsConfig {
   const y: TlsYaml = { ...yaml };
@@ -32,30 +40,39 @@ export function resolveTls(yaml: TlsYaml | undefined, cli: CliOptions | undefine
   exclusive(y.ca_pem, y.ca_file, `${where}.ca_pem`, 'ca_file', 'TLS_CONFIG');
   exclusive(y.cert_pem, y.cert_file, `${where}.cert_pem`, 'cert_file', 'TLS_CONFIG');
   exclusive(y.key_pem, y.key_file, `${where}.key_pem`, 'key_file', 'TLS_CONFIG');
-  const hasCert = (y.cert_pem ?? y.cert_file) !== undefined;
-  const hasKey = (y.key_pem ?? y.key_file) !== undefined;
-  if (hasCert !== hasKey)
-    throw usageError(`${where}: a client certificate needs its key and a key needs its certificate (set both ${hasCert ? 'key_file' : 'cert_file'} / --${hasCert ? 'key' : 'cert'}-file)`, 'TLS_CONFIG');
+  const source = (flag: string | undefined, flagName: string, file: string | undefined, pem: string | undefined, key: string): PemSource | undefined => {
+    if (flag !== undefined) return { label: `${flagName} ${flag}`, fromFlag: true, path: flag };
+    if (file !== undefined) return { label: `${where}.${key}_file ${file}`, fromFlag: false, path: file };
+    if (pem !== undefined) return { label: `${where}.${key}_pem`, fromFlag: false, inline: pem };
+    return undefined;
+  };
+  const caSource = source(cli?.caFile, '--ca-file', y.ca_file, y.ca_pem, 'ca');
+  const certSource = source(cli?.certFile, '--cert-file', y.cert_file, y.cert_pem, 'cert');
+  const keySource = source(cli?.keyFile, '--key-file', y.key_file, y.key_pem, 'key');
+  if ((certSource === undefined) !== (keySource === undefined)) {
+    const given = (certSource ?? keySource) as PemSource;
+    const [missing, why] = certSource ? ['key', 'a client certificate needs its private key'] : ['cert', 'a private key needs its client certificate'];
+    throw usageError(`${given.label} needs ${given.fromFlag ? `--${missing}-file` : `${missing}_file or ${missing}_pem`} (${why})`, 'TLS_CONFIG');
+  }
 
   const minName = (y.min_version ?? DEFAULTS.tlsMinVersion).toUpperCase();
   const minVersion = VERSIONS[minName as keyof typeof VERSIONS];
-  if (!minVersion) throw usageError(`${where}.min_version: "${y.min_version}" is not one of ${Object.keys(VERSIONS).join(', ')}`, 'TLS_CONFIG');
+  if (!minVersion)
+    throw usageError(`${cli?.tlsMinVersion !== undefined ? '--tls-min-version' : `${where}.min_version`}: "${y.min_version}" is not one of ${Object.keys(VERSIONS).join(', ')}`, 'TLS_CONFIG');
 
-  const ca = y.ca_file !== undefined ? readPem(y.ca_file, 'CA file') : y.ca_pem;
-  if (ca !== undefined) parseCertificates(ca, y.ca_file ?? `${where}.ca_pem`, 'CA');
-  const cert = y.cert_file !== undefined ? readPem(y.cert_file, 'certificate file') : y.cert_pem;
-  const keyText = y.key_file !== undefined ? readPem(y.key_file, 'key file') : y.key_pem;
-  if (cert !== undefined && keyText !== undefined) {
-    const certName = y.cert_file ?? `${where}.cert_pem`;
-    const keyName = y.key_file ?? `${where}.key_pem`;
-    const [leaf] = parseCertificates(cert, certName, 'certificate');
+  const ca = caSource && readPem(caSource);
+  if (caSource && ca !== undefined) parseCertificates(ca, caSource, 'CA certificate');
+  const cert = certSource && readPem(certSource);
+  const keyText = keySource && readPem(keySource);
+  if (certSource && keySource && cert !== undefined && keyText !== undefined) {
+    const [leaf] = parseCertificates(cert, certSource, 'certificate');
     let key: KeyObject;
     try {
       key = createPrivateKey(keyText);
     } catch {
-      throw usageError(`${keyName}: not a PEM private key (or it is encrypted, which is not supported)`, 'TLS_CONFIG');
+      throw usageError(`${keySource.label}: not a PEM private key (or it is encrypted, which is not supported)`, 'TLS_CONFIG');
     }
-    if (leaf && !leaf.checkPrivateKey(key)) throw usageError(`${keyName}: the key does not match the certificate ${certName}`, 'TLS_CONFIG');
+    if (leaf && !leaf.checkPrivateKey(key)) throw usageError(`${keySource.label}: the key does not match the certificate ${certSource.path ?? certSource.label}`, 'TLS_CONFIG');
   }
   return {
     ...(ca !== undefined && { ca }),
@@ -67,21 +84,23 @@ export function resolveTls(yaml: TlsYaml | undefined, cli: CliOptions | undefine
   };
 }
 
-function readPem(path: string, what: string): string {
+function readPem(source: PemSource): string {
+  if (source.path === undefined) return source.inline ?? '';
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(source.path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw usageError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'cannot be read'}`, 'TLS_CONFIG');
+    throw usageError(`${source.label}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`, 'TLS_CONFIG');
   }
 }
 
-function parseCertificates(pem: string, name: string, what: string): X509Certificate[] {
+/** Never quotes the text: a private key passed where a certificate belongs must not be printed. */
+function parseCertificates(pem: string, source: PemSource, what: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   try {
     if (blocks.length === 0) throw new Error('no certificate');
     return blocks.map((b) => new X509Certificate(b));
   } catch {
-    throw usageError(`${name}: not a PEM ${what} certificate`, 'TLS_CONFIG');
+    throw usageError(`${source.label}: not a PEM ${what}`, 'TLS_CONFIG');
   }
 }

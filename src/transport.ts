@@ -1,5 +1,7 @@
-import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { Agent, Dispatcher, EnvHttpProxyAgent, Pool, buildConnector } from 'undici';
+import { usageError } from './errors.js';
 import type { ProxyConfig } from './proxy-config.js';
+import { redactUrl } from './secret.js';
 import type { TlsConfig } from './tls-config.js';
 
 export interface TransportSettings {
@@ -8,12 +10,14 @@ export interface TransportSettings {
   enableHttp2: boolean;
 }
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 /**
  * One dispatcher per endpoint (and one for each OAuth2 token URL): TLS, proxy and HTTP/2 differ per
  * endpoint. Redirects are not followed here: send.ts follows them itself, because undici's interceptor
  * keeps custom headers on a cross-origin hop and allows https → http.
  */
-export function createDispatcher(s: TransportSettings): Dispatcher {
+export function createDispatcher(s: TransportSettings, env: Env = process.env): Dispatcher {
   const tls = {
     ...(s.tls.ca !== undefined && { ca: s.tls.ca }),
     ...(s.tls.cert !== undefined && { cert: s.tls.cert }),
@@ -22,22 +26,113 @@ export function createDispatcher(s: TransportSettings): Dispatcher {
     rejectUnauthorized: !s.tls.insecureSkipVerify,
     minVersion: s.tls.minVersion,
   };
-  if (s.proxy.mode === 'direct') return new Agent({ allowH2: s.enableHttp2, connect: tls });
+  // A function, not options, so that every socket, direct or tunnelled, goes through keepTlsAlerts.
+  const connect = buildConnector({ ...tls, allowH2: s.enableHttp2 });
+  const direct = () => new Agent({ allowH2: s.enableHttp2, connect, factory });
+  if (s.proxy.mode === 'direct') return direct();
+
+  const connectHeaders = Object.fromEntries(Object.entries(s.proxy.connectHeaders).map(([k, v]) => [k, v.reveal()]));
   // ProxyAgent ignores `connect`: TLS to the target through the tunnel goes in requestTls, which is
-  // also where ALPN h2 has to be asked for. The direct path (NO_PROXY) still uses `connect`.
-  const common = {
-    allowH2: s.enableHttp2,
-    connect: tls,
-    requestTls: { ...tls, allowH2: s.enableHttp2 },
-    ...(s.tls.ca !== undefined && { proxyTls: { ca: s.tls.ca } }),
-  };
-  if (s.proxy.mode === 'environment') return new EnvHttpProxyAgent(common);
-  const url = s.proxy.url.reveal();
-  return new EnvHttpProxyAgent({
-    ...common,
-    httpProxy: url,
-    httpsProxy: url,
-    noProxy: s.proxy.noProxy.join(','),
-    headers: Object.fromEntries(Object.entries(s.proxy.connectHeaders).map(([k, v]) => [k, v.reveal()])),
-  } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+  // also where ALPN h2 has to be asked for. The direct path (no_proxy) still uses `connect`.
+  // The proxy itself is verified as the target is (one CA bundle, one insecure switch), as in Go.
+  const through = (proxyUrl: string, noProxy: string) =>
+    new EnvHttpProxyAgent({
+      allowH2: s.enableHttp2,
+      connect,
+      factory,
+      requestTls: { ...tls, allowH2: s.enableHttp2 },
+      proxyTls: { ...(s.tls.ca !== undefined && { ca: s.tls.ca }), rejectUnauthorized: tls.rejectUnauthorized, minVersion: tls.minVersion },
+      httpProxy: proxyUrl,
+      httpsProxy: proxyUrl,
+      noProxy,
+      headers: { ...proxyAuthorization(proxyUrl), ...connectHeaders },
+    } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+  if (s.proxy.mode === 'url') return through(s.proxy.url.reveal(), s.proxy.noProxy.join(','));
+
+  // Go's ProxyFromEnvironment, which Alloy uses: HTTP_PROXY for http://, HTTPS_PROXY for https:// and
+  // nothing else (undici would send https:// through HTTP_PROXY too), upper case before lower case.
+  const [httpProxy, httpsProxy] = [proxyFromEnv(env, 'HTTP_PROXY'), proxyFromEnv(env, 'HTTPS_PROXY')];
+  const noProxy = env.NO_PROXY ?? env.no_proxy ?? '';
+  if (!httpProxy && !httpsProxy) return direct();
+  return new ByScheme(httpProxy ? through(httpProxy, noProxy) : direct(), httpsProxy ? through(httpsProxy, noProxy) : direct());
+}
+
+/** As Go: `proxy.corp:3128` means http://proxy.corp:3128. Checked here, where the variable is read. */
+function proxyFromEnv(env: Env, name: string): string | undefined {
+  const [variable, value] = [name, name.toLowerCase()].map((n) => [n, env[n]] as const).find(([, v]) => v) ?? [];
+  if (variable === undefined || value === undefined) return undefined;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw usageError(`${variable} "${redactUrl(value)}" is not a URL (--proxy-from-environment)`, 'CONFIG');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw usageError(`${variable}: ${url.protocol.slice(0, -1)} proxies are not supported (--proxy-from-environment)`, 'CONFIG');
+  return withScheme;
+}
+
+/** undici sends Basic credentials from the proxy URL only with a password; Go sends `user:` too. */
+function proxyAuthorization(proxyUrl: string): Record<string, string> {
+  const u = new URL(proxyUrl);
+  if (!u.username || u.password) return {};
+  return { 'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:`).toString('base64')}` };
+}
+
+/** Every origin's pool, direct or behind the proxy, with its connector wrapped by keepTlsAlerts. */
+function factory(origin: string | URL, opts: object): Dispatcher {
+  const o = opts as Pool.Options;
+  return new Pool(origin, typeof o.connect === 'function' ? { ...o, connect: keepTlsAlerts(o.connect) } : o);
+}
+
+/**
+ * In TLS 1.3 a server that refuses the client certificate says so (alert certificate_required,
+ * unknown_ca, …) only after the client has finished its handshake and sent the request. undici's
+ * HTTP/1.1 client then sees the socket end and reports "other side closed", losing the alert, and
+ * a retry would be pointless. Closing the socket on the alert makes undici report the alert itself.
+ */
+function keepTlsAlerts(connect: buildConnector.connector): buildConnector.connector {
+  return (opts, callback) =>
+    connect(opts, (...args) => {
+      const socket = args[1];
+      socket?.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code?.startsWith('ERR_SSL_')) socket.destroy();
+      });
+      callback(...args);
+    });
+}
+
+/** http:// requests to one dispatcher, https:// to another. */
+class ByScheme extends Dispatcher {
+  constructor(
+    private readonly http: Dispatcher,
+    private readonly https: Dispatcher,
+  ) {
+    super();
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return (String(opts.origin).startsWith('https:') ? this.https : this.http).dispatch(opts, handler);
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    const done = Promise.all([this.http.close(), this.https.close()]).then(() => undefined);
+    if (!callback) return done;
+    void done.then(callback);
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
+    const err = typeof errOrCallback === 'function' ? null : (errOrCallback ?? null);
+    const done = Promise.all([this.http.destroy(err), this.https.destroy(err)]).then(() => undefined);
+    const cb = typeof errOrCallback === 'function' ? errOrCallback : callback;
+    if (!cb) return done;
+    void done.then(cb);
+  }
 }
