@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { authorizerFor } from './authorizer.js';
-import { type Endpoint, type RunConfig, resolveConfig } from './config.js';
+import { type RunConfig, resolveConfig } from './config.js';
 import { type DeliverDeps, type ProfileResult, deliver } from './deliver.js';
 import { PyroPushError, ProblemsError } from './errors.js';
 import { type InputProfile, type StdinSource, expandInputs, readInput } from './input.js';
 import { TokenSource } from './oauth2.js';
+import type { OAuth2Config } from './oauth2-config.js';
+import type { Authorizer } from './send.js';
 import type { CliOptions, Env } from './options.js';
 import { type PlannedProfile, planProfiles } from './plan.js';
 import { type Clock, systemClock } from './retry.js';
@@ -30,6 +33,14 @@ export interface PushReport {
   profiles: PlannedProfile[];
   /** Empty for a dry run. */
   results: ProfileResult[];
+}
+
+/** Endpoints share a token only when everything that shapes the token request is the same. */
+function tokenSourceKey(o: OAuth2Config): string {
+  const secret = createHash('sha256').update(o.clientSecret.reveal()).digest('hex');
+  const tls = [o.tls.ca, o.tls.cert, o.tls.serverName, o.tls.minVersion, o.tls.insecureSkipVerify];
+  const proxy = o.proxy.mode === 'url' ? o.proxy.url.reveal() : o.proxy.mode;
+  return JSON.stringify([o.tokenUrl, o.clientId, secret, o.scopes, o.endpointParams, tls, proxy]);
 }
 
 const NO_STDIN: StdinSource = {
@@ -68,20 +79,23 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
   await hooks.onPlan?.(config, plan.profiles);
   if (config.dryRun) return { config, profiles: plan.profiles, results: [] };
 
+  // Every dispatcher and token source exists before the first request, so a proxy variable that does
+  // not parse is a usage error while nothing has been sent.
   const dispatchers: Dispatcher[] = [];
   const track = (d: Dispatcher) => (dispatchers.push(d), d);
   const tokenSources = new Map<string, TokenSource>();
+  const tokensFor = (oauth2: OAuth2Config) => {
+    const key = tokenSourceKey(oauth2);
+    let source = tokenSources.get(key);
+    if (!source) tokenSources.set(key, (source = new TokenSource(oauth2, track(createDispatcher({ tls: oauth2.tls, proxy: oauth2.proxy, enableHttp2: false }, env)), clock.now)));
+    return source;
+  };
   try {
+    const perEndpoint = new Map(config.endpoints.map((e) => [e, { dispatcher: track(createDispatcher(e, env)), authorizer: authorizerFor(e.auth, ({ oauth2 }) => tokensFor(oauth2)) }]));
     const results = await deliver(plan.profiles, config, {
       clock,
-      dispatcherFor: (e: Endpoint) => track(createDispatcher(e)),
-      authorizerFor: (e: Endpoint) =>
-        authorizerFor(e.auth, ({ oauth2 }) => {
-          const key = JSON.stringify([oauth2.tokenUrl, oauth2.clientId, oauth2.scopes, oauth2.endpointParams]);
-          let source = tokenSources.get(key);
-          if (!source) tokenSources.set(key, (source = new TokenSource(oauth2, track(createDispatcher({ tls: oauth2.tls, proxy: oauth2.proxy, enableHttp2: false })), clock.now)));
-          return source;
-        }),
+      dispatcherFor: (e) => (perEndpoint.get(e) as { dispatcher: Dispatcher }).dispatcher,
+      authorizerFor: (e) => (perEndpoint.get(e) as { authorizer: Authorizer }).authorizer,
       ...(hooks.log && { log: hooks.log }),
       ...(hooks.onResult && { onResult: hooks.onResult }),
       ...(hooks.onRetry && { onRetry: hooks.onRetry }),

@@ -51,7 +51,7 @@ export async function sendOnce(endpoint: Endpoint, body: Uint8Array, timeoutMs: 
       throw err;
     }
     const headers = requestHeaders(endpoint, timeoutMs, authorization, crossOrigin);
-    ctx.log?.(`→ POST ${url} (${body.length} bytes) ${formatHeaders(headers)}`);
+    ctx.log?.(`→ POST ${url} (${body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
     const started = ctx.now();
     let res: Dispatcher.ResponseData;
     try {
@@ -117,6 +117,10 @@ function requestHeaders(endpoint: Endpoint, timeoutMs: number, authorization: st
   for (const { name, value } of endpoint.headers.values()) out[name.toLowerCase()] = value;
   if (authorization !== undefined) out.authorization = Secret.of(authorization);
   return out;
+}
+
+function viaProxy(e: Endpoint): string {
+  return e.proxy.mode === 'url' ? ` via proxy ${e.proxy.display}` : e.proxy.mode === 'environment' ? ' via proxy from environment' : '';
 }
 
 function reveal(headers: HeaderList): Record<string, string> {

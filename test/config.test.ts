@@ -66,6 +66,7 @@ describe('mistakes are one line each, exit 2, naming the input and the fix', () 
   const cases: Array<[string, CliOptions, Env, RegExp]> = [
     ['no endpoint', {}, {}, /no endpoint: pass --url, set PYROSCOPE_URL, or list endpoints/],
     ['bad URL', { url: ['localhost:4040'] }, {}, /must start with http:\/\/ or https:\/\//],
+    ['unparsable URL with a password', { url: ['http://user:hunter2@127.0.0.1:bad'] }, {}, /"http:\/\/user:<secret>@127\.0\.0\.1:bad" is not a URL/],
     ['credentials in URL', { url: ['http://u:p@h'] }, {}, /put credentials in --username\/--password/],
     ['bare number duration', { url: ['http://h'], timeout: '10' }, {}, /--timeout: invalid duration "10" \(add a unit/],
     ['max-attempts not a number', { url: ['http://h'], maxAttempts: 'x' }, {}, /--max-attempts: expected a whole number ≥ 0/],

@@ -43,3 +43,8 @@ describe('Secret never turns into its value by accident', () => {
   test('reveal() gives it', () => assert.equal(s.reveal(), 'hunter2'));
   test('redactUrl hides a URL password', () => assert.equal(redactUrl('http://user:hunter2@proxy:3128/'), 'http://user:<secret>@proxy:3128/'));
 });
+
+test('redactUrl hides credentials even in a URL that does not parse', () => {
+  assert.equal(redactUrl('http://user:hunter2@127.0.0.1:bad/'), 'http://user:<secret>@127.0.0.1:bad/');
+  assert.equal(redactUrl('http://hunter2@host:x'), 'http://<secret>@host:x');
+});
