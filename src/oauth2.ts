@@ -1,4 +1,5 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './http.js';
 import { classifyNetworkError } from './errors-net.js';
 import type { OAuth2Config } from './oauth2-config.js';
 import { AuthError } from './send.js';

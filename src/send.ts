@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './http.js';
 import type { Endpoint } from './config.js';
 import { DEFAULTS, PUSH_PATH } from './defaults.js';
 import { classifyNetworkError } from './errors-net.js';

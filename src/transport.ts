@@ -1,4 +1,5 @@
-import { Agent, Dispatcher, EnvHttpProxyAgent, Pool, buildConnector } from 'undici';
+import type * as Undici from 'undici';
+import { Agent, Dispatcher, Pool, buildConnector, envHttpProxyAgent } from './http.js';
 import { usageError } from './errors.js';
 import type { ProxyConfig } from './proxy-config.js';
 import { redactUrl } from './secret.js';
@@ -17,7 +18,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * endpoint. Redirects are not followed here: send.ts follows them itself, because undici's interceptor
  * keeps custom headers on a cross-origin hop and allows https → http.
  */
-export function createDispatcher(s: TransportSettings, env: Env = process.env): Dispatcher {
+export function createDispatcher(s: TransportSettings, env: Env = process.env): Undici.Dispatcher {
   const tls = {
     ...(s.tls.ca !== undefined && { ca: s.tls.ca }),
     ...(s.tls.cert !== undefined && { cert: s.tls.cert }),
@@ -35,6 +36,7 @@ export function createDispatcher(s: TransportSettings, env: Env = process.env): 
   // ProxyAgent ignores `connect`: TLS to the target through the tunnel goes in requestTls, which is
   // also where ALPN h2 has to be asked for. The direct path (no_proxy) still uses `connect`.
   // The proxy itself is verified as the target is (one CA bundle, one insecure switch), as in Go.
+  const EnvHttpProxyAgent = envHttpProxyAgent();
   const through = (proxyUrl: string, noProxy: string) =>
     new EnvHttpProxyAgent({
       allowH2: s.enableHttp2,
@@ -81,8 +83,8 @@ function proxyAuthorization(proxyUrl: string): Record<string, string> {
 }
 
 /** Every origin's pool, direct or behind the proxy, with its connector wrapped by keepTlsAlerts. */
-function factory(origin: string | URL, opts: object): Dispatcher {
-  const o = opts as Pool.Options;
+function factory(origin: string | URL, opts: object): Undici.Dispatcher {
+  const o = opts as Undici.Pool.Options;
   return new Pool(origin, typeof o.connect === 'function' ? { ...o, connect: keepTlsAlerts(o.connect) } : o);
 }
 
@@ -92,7 +94,7 @@ function factory(origin: string | URL, opts: object): Dispatcher {
  * HTTP/1.1 client then sees the socket end and reports "other side closed", losing the alert, and
  * a retry would be pointless. Closing the socket on the alert makes undici report the alert itself.
  */
-function keepTlsAlerts(connect: buildConnector.connector): buildConnector.connector {
+function keepTlsAlerts(connect: Undici.buildConnector.connector): Undici.buildConnector.connector {
   return (opts, callback) =>
     connect(opts, (...args) => {
       const socket = args[1];
@@ -106,13 +108,13 @@ function keepTlsAlerts(connect: buildConnector.connector): buildConnector.connec
 /** http:// requests to one dispatcher, https:// to another. */
 class ByScheme extends Dispatcher {
   constructor(
-    private readonly http: Dispatcher,
-    private readonly https: Dispatcher,
+    private readonly http: Undici.Dispatcher,
+    private readonly https: Undici.Dispatcher,
   ) {
     super();
   }
 
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  override dispatch(opts: Undici.Dispatcher.DispatchOptions, handler: Undici.Dispatcher.DispatchHandler): boolean {
     return (String(opts.origin).startsWith('https:') ? this.https : this.http).dispatch(opts, handler);
   }
 

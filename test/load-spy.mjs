@@ -1,6 +1,6 @@
-// Loaded with --import by test/startup.test.ts: prints every package module the process resolves,
-// so the test can prove that --help and --version never load the heavy ones.
-import { register } from 'node:module';
+// Loaded with --import by test/startup.test.ts: prints every package file the process resolves, by
+// import (ESM hook) or by require (CommonJS), so the test can prove what a command does not load.
+import Module, { register } from 'node:module';
 
 const hooks = `export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
@@ -8,3 +8,10 @@ const hooks = `export async function resolve(specifier, context, next) {
   return result;
 }`;
 register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  if (file.includes('/node_modules/')) console.error(`LOADED file://${file}`);
+  return file;
+};
