@@ -95,7 +95,8 @@ export async function sendOnce(endpoint: Endpoint, body: Uint8Array, timeoutMs: 
       kind: 'http',
       status: res.statusCode,
       statusText: statusText(res.statusCode),
-      ...(connect ? { connectCode: connect.code, detail: connect.message } : { detail: text.replace(/\s+/g, ' ').trim() }),
+      // One line per failure: newlines in a body would break the result line apart.
+      ...(connect ? { connectCode: connect.code, detail: oneLine(connect.message) } : { detail: oneLine(text) }),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     };
   }
@@ -118,6 +119,10 @@ function requestHeaders(endpoint: Endpoint, timeoutMs: number, authorization: st
   for (const { name, value } of endpoint.headers.values()) out[name.toLowerCase()] = value;
   if (authorization !== undefined) out.authorization = Secret.of(authorization);
   return out;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function viaProxy(e: Endpoint): string {

@@ -236,6 +236,11 @@ describe('YAML config end to end', () => {
       assert.equal(p.headers.authorization, `Basic ${Buffer.from(`u:${SECRETS.envPassword}`).toString('base64')}`);
       assert.match(run.stdout, /→ staging \(200/);
     }));
+  test('a bad config: exit 2, one line with file, line and key, nothing sent', async () => {
+    const run = await runCli([CPU, '--config', fixture('config/unknown-key.yaml')]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr, `error: ${fixture('config/unknown-key.yaml')}:5: endpoints[0].basic_auth.pasword: unknown key (did you mean "password"?)\n`);
+  });
   test('--url replaces the config endpoints and says so', () =>
     withReceiver(undefined, async (r) => {
       const run = await runCli([CPU, '--config', fixture('config/staging.yaml'), '--url', r.url], { env: { PYRO_TEST_PASSWORD: 'x' } });
