@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Profile, StringTable, ValueType } from 'pprof-format';
 import { after, before, describe, test } from 'node:test';
 import { type Receiver, type ScriptedReply, startReceiver } from '../src/receive.js';
 import { SECRETS, fixture, runCli, tempDir, writeTemp } from './helpers.js';
@@ -142,6 +144,18 @@ describe('retries', () => {
       const run = await runCli([CPU, '--url', r.url, '--max-attempts', '1']);
       assert.equal(run.code, 1);
       assert.match(run.stdout, /502 Bad Gateway after 1 attempt: x{2048}…\n/);
+    }));
+
+  test('a 429 for a profile over the 2 MiB burst is not retried: waiting cannot help', () =>
+    withReceiver(() => ({ status: 429, body: '{"code":"resource_exhausted","message":"rate limit exceeded"}', headers: { 'content-type': 'application/json' } }), async (r) => {
+      const st = new StringTable();
+      const big = new Profile({ stringTable: st, sampleType: [new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })], comment: [st.dedup('x'.repeat(3 * 1024 * 1024))] });
+      const path = writeTemp(tempDir(), 'big.pb.gz', gzipSync(big.encode()));
+      const run = await runCli([path, '--url', r.url, '--service-name', 'a', ...FAST]);
+      assert.equal(run.code, 1);
+      assert.equal(r.requests(), 1);
+      assert.match(run.stderr, /big\.pb\.gz: 3\.0 MiB uncompressed, above the server's 2 MiB rate-limit burst/);
+      assert.match(run.stdout, /429 Too Many Requests \(resource_exhausted\) after 1 attempt: rate limit exceeded; the profile is above the 2 MiB rate-limit burst, so waiting cannot help/);
     }));
 
   test('--no-retry-on-429 stops at the first 429', () =>
