@@ -138,7 +138,8 @@ export interface Receiver {
 /** `pyro-push receive` and the tests: a plain-HTTP receiver on host:port (0 = any free port). */
 export async function startReceiver(host: string, port: number, opts: ReceiverOptions = {}): Promise<Receiver> {
   const { handler, received, requests } = createPushHandler(opts);
-  const server = createServer((req, res) => void handler(req, res));
+  // A failure inside (a full disk under --out) answers 500 like a server would, instead of crashing.
+  const server = createServer((req, res) => handler(req, res).catch((err: Error) => (res.headersSent ? res.destroy() : connectError(res, 'internal', err.message))));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
