@@ -20,7 +20,7 @@ export function resolveAuth(cli: CliOptions, env: Env, yaml: EndpointYaml, where
   const flagKinds = [
     (cli.username ?? cli.password ?? cli.passwordFile) !== undefined && '--username/--password',
     (cli.bearerToken ?? cli.bearerTokenFile) !== undefined && '--bearer-token',
-    (cli.oauth2ClientId ?? cli.oauth2TokenUrl ?? cli.oauth2ClientSecretFile) !== undefined && '--oauth2-*',
+    (cli.oauth2ClientId ?? cli.oauth2TokenUrl ?? cli.oauth2ClientSecretFile ?? cli.oauth2Scope ?? cli.oauth2EndpointParam) !== undefined && '--oauth2-*',
   ].filter((k): k is string => k !== false);
   if (flagKinds.length > 1) throw usageError(`${flagKinds.join(' and ')} are both given; choose one way to authenticate`);
   exclusive(cli.password, cli.passwordFile, '--password', '--password-file');
@@ -33,12 +33,12 @@ export function resolveAuth(cli: CliOptions, env: Env, yaml: EndpointYaml, where
     const password = cli.passwordFile !== undefined ? Secret.fromFile(cli.passwordFile, '--password-file') : secretOf(cli.password ?? envPassword);
     return basic(cli.username ?? envUser, password, '--username', '--password, --password-file or ' + ENV.password);
   }
-  if (flagKinds[0] === '--bearer-token') return bearer(cli.bearerTokenFile !== undefined ? Secret.fromFile(cli.bearerTokenFile, '--bearer-token-file') : Secret.of(cli.bearerToken as string));
+  if (flagKinds[0] === '--bearer-token') return bearer(cli.bearerTokenFile !== undefined ? Secret.fromFile(cli.bearerTokenFile, '--bearer-token-file') : Secret.of(cli.bearerToken as string), '--bearer-token');
   if (flagKinds[0] === '--oauth2-*') return { kind: 'oauth2', oauth2: oauth2FromFlags(cli) };
 
   if ((envUser ?? envPassword) !== undefined && envToken !== undefined)
     throw usageError(`${ENV.username}/${ENV.password} and ${ENV.bearerToken} are both set; unset one`);
-  if (envToken !== undefined) return bearer(Secret.of(envToken));
+  if (envToken !== undefined) return bearer(Secret.of(envToken), ENV.bearerToken);
   if ((envUser ?? envPassword) !== undefined) return basic(envUser, secretOf(envPassword), ENV.username, ENV.password);
   return authFromYaml(yaml, where);
 }
@@ -52,15 +52,15 @@ function authFromYaml(yaml: EndpointYaml, where: string): Auth | undefined {
     const password = b.password_file !== undefined ? Secret.fromFile(b.password_file, `${where}.basic_auth.password_file`) : secretOf(b.password);
     return basic(b.username, password, `${where}.basic_auth.username`, `${where}.basic_auth.password or password_file`);
   }
-  if (yaml.bearer_token !== undefined) return bearer(Secret.of(yaml.bearer_token));
-  if (yaml.bearer_token_file !== undefined) return bearer(Secret.fromFile(yaml.bearer_token_file, `${where}.bearer_token_file`));
+  if (yaml.bearer_token !== undefined) return bearer(Secret.of(yaml.bearer_token), `${where}.bearer_token`);
+  if (yaml.bearer_token_file !== undefined) return bearer(Secret.fromFile(yaml.bearer_token_file, `${where}.bearer_token_file`), `${where}.bearer_token_file`);
   if (yaml.authorization) {
     const a = yaml.authorization;
     exclusive(a.credentials, a.credentials_file, `${where}.authorization.credentials`, 'credentials_file', 'CONFIG');
     const type = a.type ?? 'Bearer';
     if (type.toLowerCase() === 'basic') throw usageError(`${where}.authorization.type: use basic_auth for Basic`, 'CONFIG');
     const credentials = a.credentials_file !== undefined ? Secret.fromFile(a.credentials_file, `${where}.authorization.credentials_file`) : a.credentials !== undefined ? Secret.of(a.credentials) : undefined;
-    if (!credentials) throw usageError(`${where}.authorization: set credentials or credentials_file`, 'CONFIG');
+    if (!credentials || credentials.reveal() === '') throw usageError(`${where}.authorization: set credentials or credentials_file (not empty)`, 'CONFIG');
     return { kind: 'authorization', type, credentials };
   }
   if (yaml.oauth2) return { kind: 'oauth2', oauth2: oauth2FromYaml(yaml.oauth2, `${where}.oauth2`) };
@@ -76,11 +76,12 @@ export function staticAuthorization(auth: Auth): string | undefined {
 
 function basic(username: string | undefined, password: Secret | undefined, userWhat: string, passwordWhat: string): Auth {
   if (username === undefined || username === '') throw usageError(`basic auth needs a username: set ${userWhat}`);
-  if (!password) throw usageError(`basic auth for "${username}" needs a password: set ${passwordWhat}`);
+  if (!password || password.reveal() === '') throw usageError(`basic auth for "${username}" needs a password: set ${passwordWhat} (not empty)`);
   return { kind: 'basic', username, password };
 }
 
-function bearer(credentials: Secret): Auth {
+function bearer(credentials: Secret, what: string): Auth {
+  if (credentials.reveal() === '') throw usageError(`${what} is empty; give the token or leave it out`);
   return { kind: 'authorization', type: 'Bearer', credentials };
 }
 

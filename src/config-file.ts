@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { usageError } from './errors.js';
 import type { ConfigYaml, Env } from './options.js';
 
@@ -96,8 +96,11 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
       return v as string;
     });
 
-  const convert = (node: Node | null, shape: Shape, key: string): unknown => {
-    if (node === null) return fail(node, key, 'has no value');
+  // An alias (*name) stands for its anchor's node; a merge key (<<) is not part of YAML 1.2 and is refused below.
+  const deref = (node: Node | null): Node | null => (isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node);
+  const convert = (raw: Node | null, shape: Shape, key: string): unknown => {
+    const node = deref(raw);
+    if (node === null) return fail(raw, key, 'has no value');
     if (shape instanceof ListOf) {
       if (!isSeq(node)) return fail(node, key, 'expected a list');
       return node.items.map((item, i) => convert(item as Node, shape.item, `${key}[${i}]`));
@@ -108,6 +111,7 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
       for (const pair of node.items) {
         const name = isScalar(pair.key) ? String(pair.key.value) : '';
         const keyPath = key ? `${key}.${name}` : name;
+        if (name === '<<') fail(pair.key as Node, keyPath, 'merge keys are not supported; repeat the keys (aliases like *name work)');
         const sub = (shape as Block)[name];
         if (sub === undefined) {
           const near = closest(name, Object.keys(shape));
@@ -130,8 +134,9 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
     }
     return scalar(node, shape, key);
   };
-  const scalar = (node: Node | null, shape: 'string' | 'bool' | 'int', key: string): unknown => {
-    if (!isScalar(node)) return fail(node, key, `expected ${article(shape)}`);
+  const scalar = (raw: Node | null, shape: 'string' | 'bool' | 'int', key: string): unknown => {
+    const node = deref(raw);
+    if (!isScalar(node)) return fail(raw, key, `expected ${article(shape)}`);
     const v = node.value;
     if (shape === 'bool') return typeof v === 'boolean' ? v : fail(node, key, `expected true or false, got ${JSON.stringify(v)}`);
     if (shape === 'int') return Number.isInteger(v) && (v as number) >= 0 ? v : fail(node, key, `expected a whole number ≥ 0, got ${JSON.stringify(v)}`);

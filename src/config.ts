@@ -47,22 +47,21 @@ export interface Resolved {
 const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
 
 /** `yaml` is the already-read --config file (config-file.ts), so that yaml is loaded only when one is given. */
-export function resolveConfig(cli: CliOptions, env: Env, yaml: ConfigYaml = {}): Resolved {
+export function resolveConfig(cli: CliOptions, rawEnv: Env, yaml: ConfigYaml = {}): Resolved {
   const warnings: string[] = [];
+  const env = withoutEmpty(rawEnv, warnings);
 
-  const flagUrls = cli.url ?? [];
-  const envUrl = env[ENV.url];
-  let endpointYamls: EndpointYaml[];
-  if (flagUrls.length > 0 || envUrl) {
-    const replaced = yaml.endpoints?.length ?? 0;
-    if (replaced > 0)
-      warnings.push(`${flagUrls.length > 0 ? '--url' : ENV.url} replaces the ${replaced} endpoint(s) of ${cli.config}; their settings are not used`);
-    endpointYamls = (flagUrls.length > 0 ? flagUrls : [envUrl as string]).map((url) => ({ url }));
-  } else endpointYamls = yaml.endpoints ?? [];
+  // The endpoint list comes whole from one source: --url, else PYROSCOPE_URL, else the config file.
+  const urls = cli.url?.length ? { from: '--url', list: cli.url } : env[ENV.url] !== undefined ? { from: ENV.url, list: [env[ENV.url] as string] } : undefined;
+  if (urls && yaml.endpoints?.length)
+    warnings.push(`${urls.from} replaces the ${yaml.endpoints.length} endpoint(s) of ${cli.config}; their settings are not used`);
+  const endpointYamls: Array<[EndpointYaml, string]> = urls
+    ? urls.list.map((url) => [{ url }, urls.from])
+    : (yaml.endpoints ?? []).map((e, i) => [e, `endpoints[${i}]`]);
   if (endpointYamls.length === 0)
     throw usageError(`no endpoint: pass --url, set ${ENV.url}, or list endpoints in a --config file`);
 
-  const endpoints = endpointYamls.map((e, i) => resolveEndpoint(e, cli, env, cli.config !== undefined && !cli.url?.length && !envUrl ? `endpoints[${i}]` : '--url'));
+  const endpoints = endpointYamls.map(([e, where]) => resolveEndpoint(e, cli, env, where));
   const names = new Set<string>();
   for (const e of endpoints) {
     if (names.has(e.name)) throw usageError(`endpoint "${e.name}" is listed twice; give each endpoint its own name or URL`, 'CONFIG');
@@ -71,10 +70,13 @@ export function resolveConfig(cli: CliOptions, env: Env, yaml: ConfigYaml = {}):
   }
 
   const externalLabels: Labels = { ...yaml.external_labels };
-  const flagLabels = labelsFromFlags((cli.label ?? []).map(parseLabelFlag));
-  if (cli.serviceName !== undefined) flagLabels[SERVICE_LABEL] = cli.serviceName;
-  if (cli.profileName !== undefined) flagLabels[NAME_LABEL] = cli.profileName;
-  Object.assign(externalLabels, flagLabels);
+  const pairs = (cli.label ?? []).map(parseLabelFlag);
+  for (const [flag, name, value] of [['--service-name', SERVICE_LABEL, cli.serviceName], ['--profile-name', NAME_LABEL, cli.profileName]] as const) {
+    if (value === undefined) continue;
+    if (value === '') throw usageError(`${flag} is empty; give a value or leave the flag out`, 'LABEL');
+    pairs.push([name, value]);
+  }
+  Object.assign(externalLabels, labelsFromFlags(pairs));
 
   const concurrency = positiveInt(cli.concurrency ?? String(DEFAULTS.concurrency), '--concurrency', 1);
   const deadlineMs = parseDuration(cli.deadline ?? DEFAULTS.deadline, '--deadline');
@@ -146,8 +148,20 @@ function endpointUrl(text: string | undefined, where: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${where}: "${redactUrl(text)}" must start with http:// or https://`, 'CONFIG');
   if (url.username || url.password) throw usageError(`${where}: put credentials in --username/--password (or basic_auth), not in the URL`, 'CONFIG');
-  if (url.search || url.hash) throw usageError(`${where}: "${text}" has a query or fragment; give the server's base URL`, 'CONFIG');
-  return url.toString().replace(/\/+$/, '');
+  // A lone "?" or "#" leaves url.search and url.hash empty, so look at the text; and do not echo a query (it may hold a key).
+  if (/[?#]/.test(text)) throw usageError(`${where}: "${url.origin}${url.pathname}…" has a query or fragment; give the server's base URL`, 'CONFIG');
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** An empty variable is what CI gives for a missing secret: say so, and treat it as unset. */
+function withoutEmpty(env: Env, warnings: string[]): Env {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const name of Object.values(ENV))
+    if (out[name] === '') {
+      warnings.push(`${name} is set but empty; ignored`);
+      delete out[name];
+    }
+  return out;
 }
 
 function positiveInt(text: string, flag: string, min: number): number {

@@ -6,7 +6,7 @@ import { type Failure, type Outcome, describeFailure } from './outcome.js';
 import { type PlannedProfile, overRateLimitBurst } from './plan.js';
 import { mapPool } from './pool.js';
 import { type Clock, deliverWithRetries } from './retry.js';
-import { type Authorizer, sendOnce } from './send.js';
+import { type Authorizer, type SendContext, sendOnce } from './send.js';
 import { encodePushRequest } from './wire.js';
 
 export interface EndpointResult {
@@ -17,6 +17,8 @@ export interface EndpointResult {
   attempts: number;
   /** One line, secrets redacted, when !ok. */
   error?: string;
+  /** A bug in pyro-push, not the server's or the network's doing: the run exits 3. */
+  internal?: true;
   failure?: Failure;
 }
 
@@ -27,11 +29,16 @@ export interface ProfileResult {
   endpoints: EndpointResult[];
 }
 
+/** How one endpoint is reached: its transport and its credentials. */
+export interface Connection {
+  dispatcher: Dispatcher;
+  authorizer: Authorizer;
+}
+
 /** What delivery needs from outside, so that tests and the library API can supply their own. */
 export interface DeliverDeps {
   clock: Clock;
-  dispatcherFor(endpoint: Endpoint): Dispatcher;
-  authorizerFor(endpoint: Endpoint): Authorizer;
+  connectionFor(endpoint: Endpoint): Connection;
   log?: (line: string) => void;
   onResult?: (profile: PlannedProfile, result: EndpointResult) => void;
   onRetry?: (profile: PlannedProfile, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
@@ -46,14 +53,16 @@ export async function deliver(profiles: PlannedProfile[], config: RunConfig, dep
   const deadlineAt = config.deadlineMs > 0 ? deps.clock.now() + config.deadlineMs : undefined;
   const perEndpoint = await Promise.all(
     config.endpoints.map((endpoint) => {
-      const ctx = {
-        dispatcher: deps.dispatcherFor(endpoint),
-        authorizer: deps.authorizerFor(endpoint),
+      const ctx: SendContext = {
+        ...deps.connectionFor(endpoint),
         now: deps.clock.now,
         ...(deps.log && { log: (line: string) => deps.log?.(`[${endpoint.name}] ${line}`) }),
       };
       return mapPool(profiles, config.concurrency, async (profile) => {
-        const result = await deliverOne(profile, endpoint, config, ctx, deps, deadlineAt);
+        // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
+        const result = await deliverOne(profile, endpoint, config, ctx, deps, deadlineAt).catch(
+          (err: Error): EndpointResult => ({ endpoint: endpoint.name, ok: false, attempts: 0, internal: true, error: `internal error (a bug in pyro-push, please report it): ${err?.message ?? err}` }),
+        );
         deps.onResult?.(profile, result);
         return result;
       });
@@ -71,7 +80,7 @@ async function deliverOne(
   profile: PlannedProfile,
   endpoint: Endpoint,
   config: RunConfig,
-  ctx: Parameters<typeof sendOnce>[3],
+  ctx: SendContext,
   deps: DeliverDeps,
   deadlineAt: number | undefined,
 ): Promise<EndpointResult> {

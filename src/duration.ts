@@ -13,6 +13,7 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
   y: 31_536_000_000,
 };
+const MAX_MS = 2 ** 31 - 1;
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w|y)/y;
 
 /**
@@ -35,6 +36,8 @@ export function parseDuration(text: string, what: string): number {
     const hint = /^\d+(\.\d+)?$/.test(s) ? ` (add a unit: ${s}s or ${s}ms)` : ' (e.g. 10s, 500ms, 1m30s)';
     throw usageError(`${what}: invalid duration "${text}"${hint}`);
   }
+  // Node's timers hold at most 2³¹−1 ms (~24.8 days); a longer one would silently become 1 ms.
+  if (total > MAX_MS) throw usageError(`${what}: "${text}" is longer than Node can wait (at most 24d)`);
   return Math.round(total);
 }
 

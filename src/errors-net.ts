@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { formatDuration } from './duration.js';
 import type { NetworkFailure } from './outcome.js';
 
 interface ErrorLike {
@@ -33,9 +34,8 @@ export function classifyNetworkError(raw: unknown, ctx: FailureContext): Network
   // DOMException (an aborted or timed-out signal) has a numeric legacy `code`: only string codes name a cause.
   const code = [err.code, inner.code, err.name].find((c): c is string => typeof c === 'string' && c !== '') ?? 'ERROR';
   const fail = (message: string, retryable: boolean): NetworkFailure => ({ ok: false, kind: 'network', code, message, retryable });
-  const secs = `${ctx.timeoutMs / 1000}s`;
 
-  if (err.name === 'TimeoutError' || TIMEOUTS.has(code)) return fail(`timed out after ${secs}`, true);
+  if (err.name === 'TimeoutError' || TIMEOUTS.has(code)) return fail(`timed out after ${formatDuration(ctx.timeoutMs)}`, true);
   if (code === 'CERT_HAS_EXPIRED') return fail('certificate has expired', false);
   if (code === 'CERT_NOT_YET_VALID') return fail('certificate is not yet valid (is the clock right?)', false);
   if (code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return fail('self-signed certificate in chain (use --ca-file)', false);
@@ -55,6 +55,8 @@ export function classifyNetworkError(raw: unknown, ctx: FailureContext): Network
   if (code === 'UND_ERR_PRX_TLS') return fail(`proxy TLS: ${inner.message ?? err.message}`, false);
   if (code === 'ENOTFOUND') return fail(`host not found (${inner.message ?? err.message})`, false);
   if (code === 'ECONNREFUSED') return fail('connection refused', true);
+  // undici refusing what we asked of it will refuse it again.
+  if (code === 'UND_ERR_INVALID_ARG') return fail(err.message ?? code, false);
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
     // A server that refuses a client certificate without saying why just closes the connection.
     const hint = ctx.https ? (ctx.hasClientCert ? ' (client certificate rejected?)' : ' (if the server requires a client certificate, use --cert-file and --key-file)') : '';

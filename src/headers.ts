@@ -5,7 +5,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** pyro-push sets these itself; letting a user override them would corrupt the request. */
 const RESERVED = new Set(['content-type', 'content-length', 'content-encoding', 'host', 'connection', 'transfer-encoding', 'connect-protocol-version']);
 /** Header values worth hiding in output, by name. */
-const SENSITIVE = /authorization|cookie|token|secret|password|api[-_]?key|auth/i;
+const SENSITIVE = /auth|cookie|token|secret|password|key|session|credential/i;
 
 export type HeaderValue = string | Secret;
 export type Headers = Map<string, { name: string; value: HeaderValue }>;
@@ -21,6 +21,7 @@ export function parseHeaderFlag(text: string, flag = '--header'): [string, strin
 export function setHeader(headers: Headers, name: string, value: string, where: string): void {
   if (!TOKEN.test(name)) throw usageError(`${where}: "${name}" is not a valid header name`);
   if (RESERVED.has(name.toLowerCase())) throw usageError(`${where}: ${name} is set by pyro-push and cannot be overridden`);
+  if (/[\r\n\0]/.test(value)) throw usageError(`${where}: the value of ${name} has a line break or NUL; a header value is one line`);
   headers.set(name.toLowerCase(), { name, value: SENSITIVE.test(name) ? Secret.of(value) : value });
 }
 

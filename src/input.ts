@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -69,7 +69,15 @@ export async function expandInputs(args: string[]): Promise<string[]> {
     }
   }
   if (problems.length > 0) throw new ProblemsError('INPUT', problems);
-  return [...new Set(out)];
+  // The same file by two spellings (f, ./f, /abs/f, a symlink) is sent once, under its first name.
+  const seen = new Set<string>();
+  const unique: string[] = [];
+  for (const name of out) {
+    const key = name === STDIN ? STDIN : await realpath(name);
+    if (!seen.has(key)) unique.push(name);
+    seen.add(key);
+  }
+  return unique;
 }
 
 export async function readInput(arg: string, stdin: StdinSource): Promise<InputProfile> {

@@ -11,7 +11,7 @@ export const SERVICE_LABEL = 'service_name';
 export function parseLabelFlag(text: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw usageError(`--label "${text}": expected name=value (e.g. --label env=ci)`, 'LABEL');
-  return [text.slice(0, eq).trim(), text.slice(eq + 1)];
+  return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
 /** Pairs from repeated flags; the same name twice on one command line is a mistake, not an override. */
@@ -19,7 +19,7 @@ export function labelsFromFlags(pairs: Array<[string, string]>): Labels {
   const out: Labels = {};
   const problems: string[] = [];
   for (const [name, value] of pairs) {
-    if (Object.hasOwn(out, name)) problems.push(`--label ${name}: given twice; keep one`);
+    if (Object.hasOwn(out, name)) problems.push(`label ${name} given twice (by --label, --service-name or --profile-name); keep one`);
     out[name] = value;
   }
   if (problems.length > 0) throw new ProblemsError('LABEL', problems);

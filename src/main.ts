@@ -1,15 +1,19 @@
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli.js';
-import { EXIT } from './errors.js';
+import { EXIT, PyroPushError } from './errors.js';
 
-/** Wires the command line to the real process: streams, environment, clock, signals. */
+/** Wires the command line to the real process: streams, environment, clock, stdin, signals. */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`pyro-push … | head -1`) must not stop the pushes still under way.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const program = buildProgram({
     async push(inputs, opts) {
       // undici parses HTTP with llhttp in WebAssembly; V8's optimising tier-up compiles it on background
       // threads that Node waits for at exit (~80 ms here). Baseline code parses our few small answers
-      // just as well, so a one-shot CLI skips the tier-up.
+      // just as well, so a one-shot CLI skips the tier-up. Set before undici loads, never changed after.
       setFlagsFromString('--liftoff-only');
       const { runPush } = await import('./run.js');
       process.exitCode = await runPush(inputs, opts, {
@@ -21,25 +25,12 @@ export async function main(argv: string[]): Promise<void> {
       });
     },
     async receive(opts) {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        process.stderr.write(`error: --port "${opts.port}": expected a port number from 0 to 65535\n`);
-        process.exitCode = EXIT.usage;
-        return;
-      }
-      const { startReceiver } = await import('./receive.js');
-      const receiver = await startReceiver(opts.host, port, {
-        ...(opts.out !== undefined && { outDir: opts.out }),
-        ...(!opts.quiet && { onLine: (line: string) => process.stdout.write(`${line}\n`) }),
-      }).catch((err: NodeJS.ErrnoException) => {
-        process.stderr.write(`error: cannot listen on ${opts.host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use (try --port 0)' : err.message}\n`);
-        process.exitCode = EXIT.usage;
+      const { runReceive } = await import('./receive-command.js');
+      const stop = new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
       });
-      if (!receiver) return;
-      process.stderr.write(`pyro-push receive: listening on ${receiver.url} (Ctrl-C to stop)\n`);
-      const stop = () => void receiver.close();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.exitCode = await runReceive(opts, process, stop);
     },
   });
   program.exitOverride();
@@ -50,6 +41,10 @@ export async function main(argv: string[]): Promise<void> {
     if (!(err instanceof CommanderError)) throw err;
     // Commander has printed its message; --help and --version end with 0, any usage mistake with 2.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err.exitCode !== 0 && argv.includes('--json')) {
+      const { jsonReport } = await import('./report.js');
+      process.stdout.write(`${jsonReport(undefined, [], [], [], new PyroPushError('USAGE', err.message.replace(/^error: /, '')))}\n`);
+    }
   }
 }
 

@@ -50,6 +50,7 @@ export class TokenSource {
     // Said first, so that a refusal here is never read as the Pyroscope server's answer.
     const where = `could not get an OAuth2 token: token endpoint ${redactUrl(c.tokenUrl)}`;
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
       res = await request(c.tokenUrl, {
         dispatcher: this.dispatcher,
@@ -58,11 +59,12 @@ export class TokenSource {
         body: form.toString(),
         signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
       });
+      text = await res.body.text();
     } catch (err) {
       const f = classifyNetworkError(err, { timeoutMs: TOKEN_TIMEOUT_MS, https: c.tokenUrl.startsWith('https:'), hasClientCert: c.tls.cert !== undefined });
       throw new AuthError(`${where}: ${f.message}`, f.retryable);
     }
-    const json = parseTokenResponse(await res.body.text(), res.headers['content-type']);
+    const json = parseTokenResponse(text, res.headers['content-type']);
     if (res.statusCode < 200 || res.statusCode > 299) {
       const error = typeof json.error === 'string' ? ` ${json.error}${typeof json.error_description === 'string' ? ` (${json.error_description})` : ''}` : '';
       throw new AuthError(`${where} answered ${res.statusCode}${error}`, res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408);

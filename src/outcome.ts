@@ -3,7 +3,8 @@ export type Outcome =
   | { ok: true; status: number }
   | HttpFailure
   | NetworkFailure
-  | AuthFailure;
+  | AuthFailure
+  | DeadlineFailure;
 
 /** The server (or a proxy or load balancer in front of it) answered with a status other than 200. */
 export interface HttpFailure {
@@ -38,7 +39,14 @@ export interface AuthFailure {
   retryable: boolean;
 }
 
-export type Failure = HttpFailure | NetworkFailure | AuthFailure;
+/** Never attempted: the run's --deadline passed while the profile waited for its turn. */
+export interface DeadlineFailure {
+  ok: false;
+  kind: 'deadline';
+  message: string;
+}
+
+export type Failure = HttpFailure | NetworkFailure | AuthFailure | DeadlineFailure;
 
 /** `503 Service Unavailable after 5 attempts: <body>` — the cause first, the server's words last. */
 export function describeFailure(f: Failure, attempts: number, stoppedBy?: string): string {
@@ -49,9 +57,9 @@ export function describeFailure(f: Failure, attempts: number, stoppedBy?: string
       const tail = [f.detail, f.permanentReason].filter(Boolean).join('; ');
       return `${head} ${times}${tail ? `: ${tail}` : ''}`;
     }
-    case 'network':
-      return `${f.message} ${times}`;
-    case 'auth':
+    case 'deadline':
+      return f.message;
+    default:
       return `${f.message} ${times}`;
   }
 }

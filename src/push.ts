@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { authorizerFor } from './authorizer.js';
-import { type RunConfig, resolveConfig } from './config.js';
-import { type DeliverDeps, type ProfileResult, deliver } from './deliver.js';
+import { type Endpoint, type RunConfig, resolveConfig } from './config.js';
+import { type Connection, type DeliverDeps, type ProfileResult, deliver } from './deliver.js';
 import { PyroPushError, ProblemsError } from './errors.js';
 import { type InputProfile, type StdinSource, expandInputs, readInput } from './input.js';
 import { TokenSource } from './oauth2.js';
 import type { OAuth2Config } from './oauth2-config.js';
-import type { Authorizer } from './send.js';
 import type { CliOptions, Env } from './options.js';
 import { type PlannedProfile, planProfiles } from './plan.js';
 import { type Clock, systemClock } from './retry.js';
@@ -76,26 +75,15 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
   const plan = planProfiles(read, config, clock.now());
   if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
   plan.warnings.forEach((w) => hooks.onWarning?.(w));
-  await hooks.onPlan?.(config, plan.profiles);
-  if (config.dryRun) return { config, profiles: plan.profiles, results: [] };
-
-  // Every dispatcher and token source exists before the first request, so a proxy variable that does
-  // not parse is a usage error while nothing has been sent.
   const dispatchers: Dispatcher[] = [];
-  const track = (d: Dispatcher) => (dispatchers.push(d), d);
-  const tokenSources = new Map<string, TokenSource>();
-  const tokensFor = (oauth2: OAuth2Config) => {
-    const key = tokenSourceKey(oauth2);
-    let source = tokenSources.get(key);
-    if (!source) tokenSources.set(key, (source = new TokenSource(oauth2, track(createDispatcher({ tls: oauth2.tls, proxy: oauth2.proxy, enableHttp2: false }, env)), clock.now)));
-    return source;
-  };
   try {
-    const perEndpoint = new Map(config.endpoints.map((e) => [e, { dispatcher: track(createDispatcher(e, env)), authorizer: authorizerFor(e.auth, ({ oauth2 }) => tokensFor(oauth2)) }]));
+    // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
+    const connections = connect(config, env, clock, dispatchers);
+    await hooks.onPlan?.(config, plan.profiles);
+    if (config.dryRun) return { config, profiles: plan.profiles, results: [] };
     const results = await deliver(plan.profiles, config, {
       clock,
-      dispatcherFor: (e) => (perEndpoint.get(e) as { dispatcher: Dispatcher }).dispatcher,
-      authorizerFor: (e) => (perEndpoint.get(e) as { authorizer: Authorizer }).authorizer,
+      connectionFor: (e) => connections.get(e) as Connection,
       ...(hooks.log && { log: hooks.log }),
       ...(hooks.onResult && { onResult: hooks.onResult }),
       ...(hooks.onRetry && { onRetry: hooks.onRetry }),
@@ -104,4 +92,17 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
   } finally {
     await Promise.all(dispatchers.map((d) => d.close().catch(() => undefined)));
   }
+}
+
+/** A dispatcher and an authorizer per endpoint; endpoints with the same OAuth2 client share its tokens. */
+function connect(config: RunConfig, env: Env, clock: Clock, dispatchers: Dispatcher[]): Map<Endpoint, Connection> {
+  const track = (d: Dispatcher) => (dispatchers.push(d), d);
+  const tokenSources = new Map<string, TokenSource>();
+  const tokensFor = (oauth2: OAuth2Config) => {
+    const key = tokenSourceKey(oauth2);
+    let source = tokenSources.get(key);
+    if (!source) tokenSources.set(key, (source = new TokenSource(oauth2, track(createDispatcher({ tls: oauth2.tls, proxy: oauth2.proxy, enableHttp2: false }, env)), clock.now)));
+    return source;
+  };
+  return new Map(config.endpoints.map((e) => [e, { dispatcher: track(createDispatcher(e, env)), authorizer: authorizerFor(e.auth, ({ oauth2 }) => tokensFor(oauth2)) }]));
 }

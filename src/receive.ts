@@ -78,11 +78,12 @@ export function createPushHandler(opts: ReceiverOptions = {}) {
       }
     }
     for (const p of accepted) {
-      received.push(p);
+      // Written before it is recorded: a failed write answers 500, and the client's retry is not counted twice.
       if (opts.outDir) {
         mkdirSync(opts.outDir, { recursive: true });
-        writeFileSync(join(opts.outDir, `${String(received.length).padStart(4, '0')}-${p.labels[SERVICE_LABEL] ?? 'unknown'}-${p.labels[NAME_LABEL]}.pb${isGzip(p.rawProfile) ? '.gz' : ''}`), p.rawProfile);
+        writeFileSync(join(opts.outDir, outFileName(received.length + 1, p)), p.rawProfile);
       }
+      received.push(p);
       opts.onLine?.(
         `${p.labels[SERVICE_LABEL] ?? '(no service_name)'} ${p.labels[NAME_LABEL]} [${p.sampleTypes.join(', ')}] ${p.rawProfile.length} bytes ${formatLabels(p.labels)}`,
       );
@@ -90,6 +91,12 @@ export function createPushHandler(opts: ReceiverOptions = {}) {
     reply(res, 200, '', { 'content-type': 'application/proto' });
   };
   return { handler, received, requests: () => requests };
+}
+
+/** Label values name the file, so anything but [A-Za-z0-9_.-] is replaced: no `/` or `..` can leave --out. */
+function outFileName(n: number, p: ReceivedProfile): string {
+  const safe = (s: string) => s.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_');
+  return `${String(n).padStart(4, '0')}-${safe(p.labels[SERVICE_LABEL] ?? 'unknown')}-${safe(p.labels[NAME_LABEL] ?? '')}.pb${isGzip(p.rawProfile) ? '.gz' : ''}`;
 }
 
 /** The profile's sample types, or why the server would refuse it. */

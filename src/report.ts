@@ -9,7 +9,9 @@ import { SECRET_PLACEHOLDER, Secret } from './secret.js';
 /** The exit code is a function of the outcome alone. */
 export function exitCodeFor(outcome: { results: ProfileResult[] } | { error: unknown }): ExitCode {
   if ('error' in outcome) return outcome.error instanceof PyroPushError ? outcome.error.exitCode : EXIT.internal;
-  return outcome.results.every((p) => p.endpoints.every((e) => e.ok)) ? EXIT.ok : EXIT.pushFailed;
+  const all = outcome.results.flatMap((p) => p.endpoints);
+  if (all.some((e) => e.internal)) return EXIT.internal;
+  return all.every((e) => e.ok) ? EXIT.ok : EXIT.pushFailed;
 }
 
 /** The lines an error prints: one per problem, and a stack only with --verbose for a bug. */

@@ -25,6 +25,7 @@ const RETRYABLE_CONNECT_CODES = new Set(['deadline_exceeded', 'unknown', 'intern
 
 /** Whether the same request could succeed later (PROTOCOL.md §4). Pure. */
 export function shouldRetry(failure: Failure, policy: Pick<RetryPolicy, 'retryOn429'>): boolean {
+  if (failure.kind === 'deadline') return false;
   if (failure.kind !== 'http') return failure.retryable;
   if (failure.permanentReason) return false;
   const throttled = failure.connectCode === 'resource_exhausted' || (failure.connectCode === undefined && failure.status === 429);
@@ -48,6 +49,8 @@ export function retryDelay(n: number, policy: Pick<RetryPolicy, 'minBackoffMs' |
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  // Only an HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT"): Date.parse would also read "1.5" or "-1" as dates.
+  if (!/^[A-Za-z]{3}/.test(value.trim())) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
@@ -72,6 +75,8 @@ export async function deliverWithRetries(
 ): Promise<Delivery> {
   for (let n = 1; ; n++) {
     const left = deadlineAt === undefined ? Infinity : deadlineAt - clock.now();
+    // Only a profile still waiting for its first turn gets here with no time left: it is not sent at all.
+    if (left <= 0) return { outcome: { ok: false, kind: 'deadline', message: 'not sent: --deadline was reached before its turn' }, attempts: n - 1, stoppedBy: 'deadline' };
     const outcome = await attempt(n, Math.max(1, Math.min(policy.remoteTimeoutMs, left)));
     if (outcome.ok || !shouldRetry(outcome, policy)) return { outcome, attempts: n };
     if (policy.maxAttempts > 0 && n >= policy.maxAttempts) return { outcome, attempts: n };

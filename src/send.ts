@@ -55,6 +55,7 @@ export async function sendOnce(endpoint: Endpoint, body: Uint8Array, timeoutMs: 
     ctx.log?.(`→ POST ${url} (${body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
     const started = ctx.now();
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
       res = await request(url, {
         dispatcher: ctx.dispatcher,
@@ -63,19 +64,21 @@ export async function sendOnce(endpoint: Endpoint, body: Uint8Array, timeoutMs: 
         body,
         signal,
       });
+      // The body can fail too: a server that stalls or resets after its headers.
+      text = await readExcerpt(res.body);
     } catch (err) {
       const failure = classifyNetworkError(err, { timeoutMs, https: url.protocol === 'https:', hasClientCert: endpoint.tls.cert !== undefined });
       ctx.log?.(`← ${failure.code}: ${failure.message}`);
       return failure;
     }
-    const text = await readExcerpt(res.body);
     const header = (name: string) => firstHeader(res.headers[name]);
     ctx.log?.(`← ${res.statusCode} in ${ctx.now() - started}ms${text ? `: ${text.slice(0, 200)}` : ''}`);
 
     if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, status: res.statusCode };
     if (REDIRECTS.has(res.statusCode) && header('location')) {
-      const next = new URL(header('location') as string, url);
       const stop = (detail: string): Outcome => ({ ok: false, kind: 'http', status: res.statusCode, statusText: statusText(res.statusCode), detail });
+      const next = URL.canParse(header('location') as string, url.href) ? new URL(header('location') as string, url) : undefined;
+      if (!next) return stop(`redirect to an invalid Location ${JSON.stringify(oneLine(header('location') as string))}`);
       if (!endpoint.followRedirects) return stop(`redirect to ${next} not followed (follow_redirects is off)`);
       if (hop + 1 > DEFAULTS.maxRedirects) return stop(`more than ${DEFAULTS.maxRedirects} redirects; last to ${next}`);
       if (url.protocol === 'https:' && next.protocol !== 'https:') return stop(`refused to follow a redirect from https to ${next}`);

@@ -30,12 +30,15 @@ export function parseConnectError(contentType: string | undefined, body: string)
   if (!contentType?.toLowerCase().startsWith('application/json')) return undefined;
   try {
     const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
-    if (typeof parsed.code !== 'string') return undefined;
+    // A proxy's or load balancer's own JSON ({"code":"UNAVAILABLE"}) is classified by its HTTP status instead.
+    if (typeof parsed.code !== 'string' || !CONNECT_CODES.has(parsed.code)) return undefined;
     return { code: parsed.code, message: typeof parsed.message === 'string' ? parsed.message : '' };
   } catch {
     return undefined;
   }
 }
+
+const CONNECT_CODES = new Set(['canceled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists', 'permission_denied', 'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range', 'unimplemented', 'internal', 'unavailable', 'data_loss', 'unauthenticated']);
 
 /** HTTP status for a Connect code, as connect-go's server maps them (used by `pyro-push receive`). */
 export const CONNECT_STATUS: Record<string, number> = {

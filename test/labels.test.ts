@@ -7,7 +7,7 @@ describe('parseLabelFlag', () => {
     ['env=ci', ['env', 'ci']],
     ['a=b=c', ['a', 'b=c']],
     ['env=', ['env', '']],
-    [' env =x', ['env', 'x']],
+    [' env = x', [' env ', ' x']], // taken as written: no silent trimming of one side only
   ] as const)
     test(`${input} → ${JSON.stringify(expected)}`, () => assert.deepEqual(parseLabelFlag(input), expected));
   for (const bad of ['env', '=x', ''])
@@ -15,7 +15,7 @@ describe('parseLabelFlag', () => {
 });
 
 test('the same label twice on one command line is an error naming it', () => {
-  assert.throws(() => labelsFromFlags([['env', 'a'], ['env', 'b']]), /--label env: given twice/);
+  assert.throws(() => labelsFromFlags([['env', 'a'], ['env', 'b']]), /label env given twice \(by --label, --service-name or --profile-name\); keep one/);
 });
 
 describe("mergeLabels follows Alloy's rule", () => {

@@ -1,0 +1,34 @@
+import { EXIT, type ExitCode } from './errors.js';
+import { startReceiver } from './receive.js';
+import type { OutStream } from './run.js';
+
+export interface ReceiveOptions {
+  port: string;
+  host: string;
+  out?: string;
+  quiet?: boolean;
+}
+
+/** `pyro-push receive`: listens until `stop` resolves; the exit code is 2 for a bad port or one in use. */
+export async function runReceive(opts: ReceiveOptions, io: { stdout: OutStream; stderr: OutStream }, stop: Promise<unknown>): Promise<ExitCode> {
+  if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65535) {
+    io.stderr.write(`error: --port "${opts.port}": expected a port number from 0 to 65535\n`);
+    return EXIT.usage;
+  }
+  const port = Number(opts.port);
+  let receiver;
+  try {
+    receiver = await startReceiver(opts.host, port, {
+      ...(opts.out !== undefined && { outDir: opts.out }),
+      ...(!opts.quiet && { onLine: (line: string) => io.stdout.write(`${line}\n`) }),
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.stderr.write(`error: cannot listen on ${opts.host}:${port}: ${e.code === 'EADDRINUSE' ? 'address already in use (try --port 0)' : e.message}\n`);
+    return EXIT.usage;
+  }
+  io.stderr.write(`pyro-push receive: listening on ${receiver.url} (Ctrl-C to stop)\n`);
+  await stop;
+  await receiver.close();
+  return EXIT.ok;
+}
