@@ -1,4 +1,4 @@
-import { type ErrorCode, usageError } from './errors.js';
+import { exclusive, usageError } from './errors.js';
 import type { CliOptions, EndpointYaml, Env } from './options.js';
 import { ENV } from './options.js';
 import { Secret } from './secret.js';
@@ -87,8 +87,4 @@ function bearer(credentials: Secret, what: string): Auth {
 
 function secretOf(value: string | undefined): Secret | undefined {
   return value === undefined ? undefined : Secret.of(value);
-}
-
-export function exclusive(a: unknown, b: unknown, aName: string, bName: string, code: ErrorCode = 'USAGE'): void {
-  if (a !== undefined && b !== undefined) throw usageError(`${aName} and ${bName} are both set; use one`, code);
 }

@@ -1,6 +1,22 @@
 import { type Auth, staticAuthorization } from './auth.js';
-import { type Authorizer, AuthError } from './send.js';
 import type { TokenSource } from './oauth2.js';
+
+/** Supplies the Authorization header; OAuth2 fetches and caches a token, the others are static. */
+export interface Authorizer {
+  header(): Promise<string | undefined>;
+  /** After a 401: forget a cached token so the next header() fetches a new one. False when nothing can change. */
+  invalidate(): boolean;
+}
+
+/** Raised by an Authorizer when credentials cannot be had; reported as such, not as the server's answer. */
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
 
 const NONE: Authorizer = { header: async () => undefined, invalidate: () => false };
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { usageError } from './errors.js';
+import { fsProblem, usageError } from './errors.js';
 import type { ConfigYaml, Env } from './options.js';
 
 /** A leaf type, or a nested block described by its own keys. */
@@ -69,8 +69,7 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw usageError(`--config ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 'CONFIG');
+    throw usageError(`--config ${path}: ${fsProblem(err)}`, 'CONFIG');
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });

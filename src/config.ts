@@ -78,7 +78,7 @@ export function resolveConfig(cli: CliOptions, rawEnv: Env, yaml: ConfigYaml = {
   }
   Object.assign(externalLabels, labelsFromFlags(pairs));
 
-  const concurrency = positiveInt(cli.concurrency ?? String(DEFAULTS.concurrency), '--concurrency', 1);
+  const concurrency = wholeNumber(cli.concurrency ?? String(DEFAULTS.concurrency), '--concurrency', 1);
   const deadlineMs = parseDuration(cli.deadline ?? DEFAULTS.deadline, '--deadline');
   if (deadlineMs === 0 && endpoints.some((e) => e.retry.maxAttempts === 0))
     throw usageError('--max-attempts 0 (max_backoff_retries: 0) retries until --deadline: set --deadline too, e.g. --deadline 10m');
@@ -105,7 +105,7 @@ function resolveEndpoint(y: EndpointYaml, cli: CliOptions, env: Env, where: stri
   const remoteTimeoutMs = duration(cli.timeout, '--timeout', y.remote_timeout, 'remote_timeout', DEFAULTS.remoteTimeout);
   if (remoteTimeoutMs === 0) throw usageError(`${where}: the timeout must be above 0s`);
   const retry: RetryPolicy = {
-    maxAttempts: cli.maxAttempts !== undefined ? positiveInt(cli.maxAttempts, '--max-attempts', 0) : (y.max_backoff_retries ?? DEFAULTS.maxAttempts),
+    maxAttempts: cli.maxAttempts !== undefined ? wholeNumber(cli.maxAttempts, '--max-attempts', 0) : (y.max_backoff_retries ?? DEFAULTS.maxAttempts),
     minBackoffMs: duration(cli.minBackoff, '--min-backoff', y.min_backoff_period, 'min_backoff_period', DEFAULTS.minBackoff),
     maxBackoffMs: duration(cli.maxBackoff, '--max-backoff', y.max_backoff_period, 'max_backoff_period', DEFAULTS.maxBackoff),
     retryOn429: cli.retryOn429 ?? y.retry_on_http_429 ?? DEFAULTS.retryOn429,
@@ -164,7 +164,7 @@ function withoutEmpty(env: Env, warnings: string[]): Env {
   return out;
 }
 
-function positiveInt(text: string, flag: string, min: number): number {
+function wholeNumber(text: string, flag: string, min: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw usageError(`${flag}: expected a whole number ≥ ${min}, got "${text}"`);
   return n;

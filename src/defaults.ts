@@ -4,7 +4,6 @@
  * Endpoint values are Alloy's `pyroscope.write` defaults, so a translated config behaves the same.
  */
 export const DEFAULTS = {
-  protocol: 'connect',
   remoteTimeout: '10s',
   minBackoff: '500ms',
   maxBackoff: '5m',

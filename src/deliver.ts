@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Endpoint, RunConfig } from './config.js';
+import { PUSH_PATH } from './defaults.js';
 import { loadBytes, withTimestamp } from './input.js';
 import { type Failure, type Outcome, describeFailure } from './outcome.js';
 import { type PlannedProfile, overRateLimitBurst } from './plan.js';
 import { mapPool } from './pool.js';
 import { type Clock, deliverWithRetries } from './retry.js';
-import { type Authorizer, type SendContext, sendOnce } from './send.js';
+import type { Authorizer } from './authorizer.js';
+import { type SendContext, sendOnce } from './send.js';
 import { encodePushRequest } from './wire.js';
 
 export interface EndpointResult {
@@ -109,7 +111,7 @@ async function deliverOne(
     ok: false,
     ...(outcome.kind === 'http' && { status: outcome.status }),
     attempts,
-    error: `push failed: [POST] "${endpoint.url}/push.v1.PusherService/Push": ${describeFailure(outcome, attempts, delivery.stoppedBy && '--deadline')}`,
+    error: `push failed: [POST] "${endpoint.url}${PUSH_PATH}": ${describeFailure(outcome, attempts, delivery.stoppedBy && '--deadline')}`,
     failure: outcome,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Every failure a user can cause or meet is a PyroPushError: a stable `code` for scripts and tests,
- * and the exit code it maps to. Anything else that escapes is a bug (exit 3).
+ * Exit codes, and PyroPushError: every mistake a user can make in flags, environment, config or inputs,
+ * with a stable `code` for scripts and tests. A failed push is not an error but a result (outcome.ts);
+ * anything else that escapes is a bug (exit 3).
  */
 export const EXIT = {
   ok: 0,
@@ -15,8 +16,7 @@ export type ErrorCode =
   | 'CONFIG'
   | 'INPUT'
   | 'LABEL'
-  | 'TLS_CONFIG'
-  | 'PUSH_FAILED';
+  | 'TLS_CONFIG';
 
 export class PyroPushError extends Error {
   override name = 'PyroPushError';
@@ -28,14 +28,29 @@ export class PyroPushError extends Error {
     super(message, options);
   }
 
+  /** Always 2: nothing was sent. */
   get exitCode(): ExitCode {
-    return this.code === 'PUSH_FAILED' ? EXIT.pushFailed : EXIT.usage;
+    return EXIT.usage;
   }
 }
 
 /** A mistake in flags, environment, config or inputs: exit 2, nothing is sent. */
 export function usageError(message: string, code: ErrorCode = 'USAGE'): PyroPushError {
   return new PyroPushError(code, message);
+}
+
+/** Two settings of which at most one may be given (password / password_file, ca_pem / ca_file, …). */
+export function exclusive(a: unknown, b: unknown, aName: string, bName: string, code: ErrorCode = 'USAGE'): void {
+  if (a !== undefined && b !== undefined) throw usageError(`${aName} and ${bName} are both set; use one`, code);
+}
+
+/** Why a file could not be read, in the words a user expects (the path is said by the caller). */
+export function fsProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return `cannot be read (${code ?? (err as Error).message})`;
 }
 
 /** Several problems found in one pass (labels, config): all are reported, one line each. */

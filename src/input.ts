@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Profile } from 'pprof-format';
-import { ProblemsError, usageError } from './errors.js';
+import { ProblemsError, fsProblem, usageError } from './errors.js';
 import type { ProfileShape } from './profile-name.js';
 
 /** A gzip bomb guard far above the server's 4 MiB limit. */
@@ -65,7 +65,7 @@ export async function expandInputs(args: string[]): Promise<string[]> {
       if (files.length === 0) problems.push(`${arg}: directory has no files`);
       out.push(...files);
     } catch (err) {
-      problems.push(`${arg}: ${describeFsError(err as NodeJS.ErrnoException)}`);
+      problems.push(`${arg}: ${fsProblem(err)}`);
     }
   }
   if (problems.length > 0) throw new ProblemsError('INPUT', problems);
@@ -87,7 +87,7 @@ export async function readInput(arg: string, stdin: StdinSource): Promise<InputP
     return { ...inspectProfile('<stdin>', bytes), bytes };
   }
   const bytes = await readFile(arg).catch((err: NodeJS.ErrnoException) => {
-    throw usageError(`${arg}: ${describeFsError(err)}`, 'INPUT');
+    throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT');
   });
   return { ...inspectProfile(arg, bytes), path: arg };
 }
@@ -170,18 +170,4 @@ export function stringTableIsUtf8(raw: Uint8Array): boolean {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function describeFsError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    default:
-      return err.message;
-  }
 }

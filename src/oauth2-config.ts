@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { exclusive, usageError } from './errors.js';
 import type { CliOptions, OAuth2Yaml } from './options.js';
 import { type ProxyConfig, resolveProxy } from './proxy-config.js';
 import { Secret, redactUrl } from './secret.js';
@@ -16,11 +16,10 @@ export interface OAuth2Config {
 }
 
 export function oauth2FromYaml(y: OAuth2Yaml, where: string): OAuth2Config {
-  if (y.client_secret !== undefined && y.client_secret_file !== undefined)
-    throw usageError(`${where}.client_secret and client_secret_file are both set; use one`, 'CONFIG');
+  exclusive(y.client_secret, y.client_secret_file, `${where}.client_secret`, 'client_secret_file', 'CONFIG');
   const secret =
     y.client_secret_file !== undefined ? Secret.fromFile(y.client_secret_file, `${where}.client_secret_file`) : y.client_secret !== undefined ? Secret.of(y.client_secret) : undefined;
-  return build(y.client_id, secret, y.token_url, y.scopes ?? [], y.endpoint_params ?? {}, resolveTls(y.tls_config, undefined, `${where}.tls_config`), resolveProxy(y, undefined, where), where);
+  return build(y.client_id, secret, y.token_url, y.scopes ?? [], y.endpoint_params ?? {}, resolveTls(y.tls_config, undefined, `${where}.tls_config`), resolveProxy(y, undefined, where), yamlNames(where));
 }
 
 /** From flags, the token request shares the endpoint's TLS and proxy flags (one corporate CA, one proxy). */
@@ -32,8 +31,31 @@ export function oauth2FromFlags(cli: CliOptions): OAuth2Config {
     params[p.slice(0, eq)] = p.slice(eq + 1);
   }
   const secret = cli.oauth2ClientSecretFile !== undefined ? Secret.fromFile(cli.oauth2ClientSecretFile, '--oauth2-client-secret-file') : undefined;
-  return build(cli.oauth2ClientId, secret, cli.oauth2TokenUrl, cli.oauth2Scope ?? [], params, resolveTls(undefined, cli, 'tls'), resolveProxy({}, cli, 'proxy'), '--oauth2');
+  return build(cli.oauth2ClientId, secret, cli.oauth2TokenUrl, cli.oauth2Scope ?? [], params, resolveTls(undefined, cli, 'tls'), resolveProxy({}, cli, 'proxy'), FLAG_NAMES);
 }
+
+/** How each setting is called where it came from, for messages. */
+interface Names {
+  clientId: string;
+  secret: string;
+  tokenUrl: string;
+  scopeParam: string;
+  scopes: string;
+}
+const FLAG_NAMES: Names = {
+  clientId: '--oauth2-client-id',
+  secret: '--oauth2-client-secret-file',
+  tokenUrl: '--oauth2-token-url',
+  scopeParam: '--oauth2-endpoint-param scope=…',
+  scopes: '--oauth2-scope',
+};
+const yamlNames = (where: string): Names => ({
+  clientId: `${where}.client_id`,
+  secret: `${where}.client_secret or client_secret_file`,
+  tokenUrl: `${where}.token_url`,
+  scopeParam: `${where}.endpoint_params.scope`,
+  scopes: `${where}.scopes`,
+});
 
 function build(
   clientId: string | undefined,
@@ -43,20 +65,19 @@ function build(
   endpointParams: Record<string, string>,
   tls: TlsConfig,
   proxy: ProxyConfig,
-  where: string,
+  names: Names,
 ): OAuth2Config {
-  const flags = where === '--oauth2';
-  if (!clientId) throw usageError(`oauth2 needs a client id: set ${flags ? '--oauth2-client-id' : `${where}.client_id`}`, 'CONFIG');
-  if (!clientSecret) throw usageError(`oauth2 needs a client secret: set ${flags ? '--oauth2-client-secret-file' : `${where}.client_secret or client_secret_file`}`, 'CONFIG');
-  if (!tokenUrl) throw usageError(`oauth2 needs a token URL: set ${flags ? '--oauth2-token-url' : `${where}.token_url`}`, 'CONFIG');
+  if (!clientId) throw usageError(`oauth2 needs a client id: set ${names.clientId}`, 'CONFIG');
+  if (!clientSecret) throw usageError(`oauth2 needs a client secret: set ${names.secret}`, 'CONFIG');
+  if (!tokenUrl) throw usageError(`oauth2 needs a token URL: set ${names.tokenUrl}`, 'CONFIG');
   let url: URL;
   try {
     url = new URL(tokenUrl);
   } catch {
-    throw usageError(`${flags ? '--oauth2-token-url' : `${where}.token_url`} "${redactUrl(tokenUrl)}" is not a URL`, 'CONFIG');
+    throw usageError(`${names.tokenUrl} "${redactUrl(tokenUrl)}" is not a URL`, 'CONFIG');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`oauth2 token URL must be http:// or https://`, 'CONFIG');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${names.tokenUrl} must be http:// or https://`, 'CONFIG');
   if (scopes.length > 0 && Object.hasOwn(endpointParams, 'scope'))
-    throw usageError(`${flags ? '--oauth2-endpoint-param scope=…' : `${where}.endpoint_params.scope`} cannot be combined with ${flags ? '--oauth2-scope' : `${where}.scopes`}; use one`, 'CONFIG');
+    throw usageError(`${names.scopeParam} cannot be combined with ${names.scopes}; use one`, 'CONFIG');
   return { clientId, clientSecret, tokenUrl: url.toString(), scopes, endpointParams, tls, proxy };
 }

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { request } from './http.js';
 import { classifyNetworkError } from './errors-net.js';
 import type { OAuth2Config } from './oauth2-config.js';
-import { AuthError } from './send.js';
+import { AuthError } from './authorizer.js';
 import { redactUrl } from './secret.js';
 import { USER_AGENT } from './version.js';
 

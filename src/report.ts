@@ -1,5 +1,6 @@
 import kleur from 'kleur';
 import type { Endpoint, RunConfig } from './config.js';
+import { PUSH_PATH } from './defaults.js';
 import type { EndpointResult, ProfileResult } from './deliver.js';
 import { EXIT, type ExitCode, PyroPushError, ProblemsError } from './errors.js';
 import { formatLabels } from './labels.js';
@@ -46,7 +47,7 @@ export function summaryLine(results: ProfileResult[], elapsed: string, paint: Pa
 /** `--dry-run`: what each request would carry, secrets as `<secret>`. */
 export function dryRunLines(config: RunConfig, profiles: PlannedProfile[]): string[] {
   return [
-    ...config.endpoints.map((e) => `endpoint ${e.name}: POST ${e.url}/push.v1.PusherService/Push ${describeEndpoint(e)}`),
+    ...config.endpoints.map((e) => `endpoint ${e.name}: POST ${e.url}${PUSH_PATH} ${describeEndpoint(e)}`),
     ...profiles.map((p) => `would push ${p.input.name} (${plural(p.input.size, 'byte')}${p.input.gzipped ? ', gzipped' : ''}) ${formatLabels(p.labels)}`),
   ];
 }

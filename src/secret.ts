@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { usageError } from './errors.js';
+import { fsProblem, usageError } from './errors.js';
 
-const REDACTED = '<secret>';
+/** What every secret prints as. */
+export const SECRET_PLACEHOLDER = '<secret>';
 
 /**
  * A value that must never be printed. Every way JavaScript turns an object into text
@@ -32,8 +33,7 @@ export class Secret {
     try {
       first = read();
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw usageError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'cannot be read'}`);
+      throw usageError(`${what} ${path}: ${fsProblem(err)}`);
     }
     if (first === '') throw usageError(`${what} ${path}: file is empty`);
     return new Secret(read, `file ${path}`);
@@ -44,25 +44,24 @@ export class Secret {
   }
 
   toString(): string {
-    return REDACTED;
+    return SECRET_PLACEHOLDER;
   }
   toJSON(): string {
-    return REDACTED;
+    return SECRET_PLACEHOLDER;
   }
   [inspect.custom](): string {
-    return REDACTED;
+    return SECRET_PLACEHOLDER;
   }
 }
 
-export const SECRET_PLACEHOLDER = REDACTED;
 
 /** A URL as text with any userinfo password replaced, for messages and logs. */
 export function redactUrl(url: string | URL): string {
   try {
     const u = new URL(String(url));
-    if (u.password) u.password = REDACTED;
-    else if (u.username) u.username = REDACTED;
-    return u.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+    if (u.password) u.password = SECRET_PLACEHOLDER;
+    else if (u.username) u.username = SECRET_PLACEHOLDER;
+    return u.toString().replace(encodeURIComponent(SECRET_PLACEHOLDER), SECRET_PLACEHOLDER);
   } catch {
     return redactUnparsedUrl(String(url));
   }

@@ -9,23 +9,7 @@ import { parseRetryAfter } from './retry.js';
 import { SECRET_PLACEHOLDER, Secret } from './secret.js';
 import { BODY_EXCERPT_BYTES, CONTENT_TYPE, parseConnectError } from './wire.js';
 import { USER_AGENT } from './version.js';
-
-/** Supplies the Authorization header; OAuth2 fetches and caches a token, the others are static. */
-export interface Authorizer {
-  header(): Promise<string | undefined>;
-  /** After a 401: forget a cached token so the next header() fetches a new one. False when nothing can change. */
-  invalidate(): boolean;
-}
-
-/** Raised by an Authorizer when credentials cannot be had; reported as such, not as the server's answer. */
-export class AuthError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
+import { type Authorizer, AuthError } from './authorizer.js';
 
 export interface SendContext {
   dispatcher: Dispatcher;

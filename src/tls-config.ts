@@ -1,10 +1,9 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from './defaults.js';
-import { usageError } from './errors.js';
+import { exclusive, fsProblem, usageError } from './errors.js';
 import type { CliOptions, TlsYaml } from './options.js';
 import { Secret } from './secret.js';
-import { exclusive } from './auth.js';
 
 const VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
 export type TlsVersion = (typeof VERSIONS)[keyof typeof VERSIONS];
@@ -89,8 +88,7 @@ function readPem(source: PemSource): string {
   try {
     return readFileSync(source.path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw usageError(`${source.label}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`, 'TLS_CONFIG');
+    throw usageError(`${source.label}: ${fsProblem(err)}`, 'TLS_CONFIG');
   }
 }
 

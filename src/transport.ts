@@ -1,6 +1,7 @@
 import type * as Undici from 'undici';
 import { Agent, Dispatcher, Pool, buildConnector, envHttpProxyAgent } from './http.js';
 import { usageError } from './errors.js';
+import type { Env } from './options.js';
 import type { ProxyConfig } from './proxy-config.js';
 import { redactUrl } from './secret.js';
 import type { TlsConfig } from './tls-config.js';
@@ -10,8 +11,6 @@ export interface TransportSettings {
   proxy: ProxyConfig;
   enableHttp2: boolean;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * One dispatcher per endpoint (and one for each OAuth2 token URL): TLS, proxy and HTTP/2 differ per

@@ -86,7 +86,7 @@ describe('bad TLS inputs: exit 2, one line naming the file, nothing sent', () =>
 
   test('a --ca-file that does not exist', async () => {
     const missing = `${pki.dir}/nope.pem`;
-    await refused(['--ca-file', missing], `error: --ca-file ${missing}: no such file`);
+    await refused(['--ca-file', missing], `error: --ca-file ${missing}: no such file or directory`);
   });
 
   test('a CA file that is not PEM', async () => {
