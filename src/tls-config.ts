@@ -26,12 +26,9 @@ interface PemSource {
   inline?: string;
 }
 
-/** Flags override the YAML block field by field (a --ca-file replaces ca_pem and ca_file alike). */
+/** Flags override the YAML block field by field (a --ca-file wins over ca_pem and ca_file alike). */
 export function resolveTls(yaml: TlsYaml | undefined, cli: CliOptions | undefined, where: string): TlsConfig {
   const y: TlsYaml = { ...yaml };
-  if (cli?.caFile !== undefined) [y.ca_file, y.ca_pem] = [cli.caFile, undefined];
-  if (cli?.certFile !== undefined) [y.cert_file, y.cert_pem] = [cli.certFile, undefined];
-  if (cli?.keyFile !== undefined) [y.key_file, y.key_pem] = [cli.keyFile, undefined];
   if (cli?.insecureSkipVerify !== undefined) y.insecure_skip_verify = cli.insecureSkipVerify;
   if (cli?.serverName !== undefined) y.server_name = cli.serverName;
   if (cli?.tlsMinVersion !== undefined) y.min_version = cli.tlsMinVersion;
