@@ -57,6 +57,8 @@ const ENDPOINT: Block = {
   enable_http2: 'bool',
   ...PROXY,
 };
+/** `<<` is YAML 1.1 only; `yaml` reads it as a plain key, so it is refused by name wherever it appears. */
+const MERGE_KEY = 'merge keys are not supported; repeat the keys (aliases like *name work)';
 const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap' };
 
 /**
@@ -110,7 +112,7 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
       for (const pair of node.items) {
         const name = isScalar(pair.key) ? String(pair.key.value) : '';
         const keyPath = key ? `${key}.${name}` : name;
-        if (name === '<<') fail(pair.key as Node, keyPath, 'merge keys are not supported; repeat the keys (aliases like *name work)');
+        if (name === '<<') fail(pair.key as Node, keyPath, MERGE_KEY);
         const sub = (shape as Block)[name];
         if (sub === undefined) {
           const near = closest(name, Object.keys(shape));
@@ -127,6 +129,7 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
       const out: Record<string, string> = {};
       for (const pair of isMap(node) ? node.items : []) {
         const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (name === '<<') fail(pair.key as Node, `${key}.${name}`, MERGE_KEY);
         out[name] = scalar(pair.value as Node, 'string', `${key}.${name}`) as string;
       }
       return out;
