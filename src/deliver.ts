@@ -6,7 +6,7 @@ import { loadBytes, withTimestamp } from './input.js';
 import { type Failure, type Outcome, describeFailure } from './outcome.js';
 import { type PlannedProfile, overRateLimitBurst } from './plan.js';
 import { mapPool } from './pool.js';
-import { type Clock, deliverWithRetries } from './retry.js';
+import { type Clock, deliverWithRetries, isThrottled } from './retry.js';
 import type { Authorizer } from './authorizer.js';
 import { type SendContext, sendOnce } from './send.js';
 import { encodePushRequest } from './wire.js';
@@ -96,8 +96,7 @@ async function deliverOne(
   }
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await sendOnce(endpoint, body, timeoutMs, ctx);
-    const throttled = !outcome.ok && outcome.kind === 'http' && (outcome.status === 429 || outcome.connectCode === 'resource_exhausted');
-    if (throttled && overRateLimitBurst(profile.input))
+    if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input))
       return { ...outcome, permanentReason: 'the profile is above the 2 MiB rate-limit burst, so waiting cannot help' };
     return outcome;
   };

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { formatDuration } from './duration.js';
 import type { NetworkFailure } from './outcome.js';
+import { isTransientStatus } from './retry.js';
 
 interface ErrorLike {
   name?: string;
@@ -50,7 +51,7 @@ export function classifyNetworkError(raw: unknown, ctx: FailureContext): Network
     const status = Number(proxyStatus);
     const hint = status === 407 || status === 401 ? ' (check the proxy credentials)' : status >= 500 ? ' (the proxy could not reach the server?)' : '';
     // A proxy that cannot reach the server answers 502/503/504: that can pass; a 407 cannot.
-    return fail(`proxy refused: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + hint, status >= 500 || status === 408 || status === 429);
+    return fail(`proxy refused: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + hint, isTransientStatus(status));
   }
   if (code === 'UND_ERR_PRX_TLS') return fail(`proxy TLS: ${inner.message ?? err.message}`, false);
   if (code === 'ENOTFOUND') return fail(`host not found (${inner.message ?? err.message})`, false);

@@ -3,6 +3,7 @@ import { request } from './http.js';
 import { classifyNetworkError } from './errors-net.js';
 import type { OAuth2Config } from './oauth2-config.js';
 import { AuthError } from './authorizer.js';
+import { isTransientStatus } from './retry.js';
 import { redactUrl } from './secret.js';
 import { USER_AGENT } from './version.js';
 
@@ -67,7 +68,7 @@ export class TokenSource {
     const json = parseTokenResponse(text, res.headers['content-type']);
     if (res.statusCode < 200 || res.statusCode > 299) {
       const error = typeof json.error === 'string' ? ` ${json.error}${typeof json.error_description === 'string' ? ` (${json.error_description})` : ''}` : '';
-      throw new AuthError(`${where} answered ${res.statusCode}${error}`, res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408);
+      throw new AuthError(`${where} answered ${res.statusCode}${error}`, isTransientStatus(res.statusCode));
     }
     if (typeof json.access_token !== 'string' || json.access_token === '')
       throw new AuthError(`${where} answered ${res.statusCode} without an access_token`, false);

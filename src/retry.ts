@@ -23,15 +23,24 @@ export const systemClock: Clock = {
 
 const RETRYABLE_CONNECT_CODES = new Set(['deadline_exceeded', 'unknown', 'internal', 'unavailable', 'data_loss', 'aborted']);
 
+/** An HTTP status that may turn out otherwise on a later try: 408, 429 and 5xx. */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** The server asked us to slow down: Connect `resource_exhausted`, or a plain 429 from something else. */
+export function isThrottled(failure: Failure): boolean {
+  return failure.kind === 'http' && (failure.connectCode === 'resource_exhausted' || (failure.connectCode === undefined && failure.status === 429));
+}
+
 /** Whether the same request could succeed later (PROTOCOL.md §4). Pure. */
 export function shouldRetry(failure: Failure, policy: Pick<RetryPolicy, 'retryOn429'>): boolean {
   if (failure.kind === 'deadline') return false;
   if (failure.kind !== 'http') return failure.retryable;
   if (failure.permanentReason) return false;
-  const throttled = failure.connectCode === 'resource_exhausted' || (failure.connectCode === undefined && failure.status === 429);
-  if (throttled) return policy.retryOn429;
+  if (isThrottled(failure)) return policy.retryOn429;
   if (failure.connectCode !== undefined) return RETRYABLE_CONNECT_CODES.has(failure.connectCode);
-  return failure.status === 408 || failure.status >= 500;
+  return isTransientStatus(failure.status);
 }
 
 /**

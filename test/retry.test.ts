@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Failure, HttpFailure, Outcome } from '../src/outcome.js';
-import { type Clock, deliverWithRetries, parseRetryAfter, retryDelay, shouldRetry } from '../src/retry.js';
+import { type Clock, deliverWithRetries, isThrottled, isTransientStatus, parseRetryAfter, retryDelay, shouldRetry } from '../src/retry.js';
 
 const http = (status: number, connectCode?: string, extra: Partial<HttpFailure> = {}): HttpFailure => ({
   ok: false, kind: 'http', status, statusText: '', detail: '', ...(connectCode && { connectCode }), ...extra,
@@ -42,6 +42,19 @@ describe('shouldRetry (PROTOCOL.md §4)', () => {
   ];
   for (const [name, failure, retryOn429, expected] of cases)
     test(`${name} → ${expected ? 'retry' : 'stop'}`, () => assert.equal(shouldRetry(failure, { retryOn429 }), expected));
+});
+
+describe('isTransientStatus and isThrottled (shared by the server, proxy and token endpoint paths)', () => {
+  for (const [status, expected] of [[408, true], [429, true], [500, true], [503, true], [599, true], [400, false], [401, false], [404, false], [413, false], [307, false]] as const)
+    test(`${status} → ${expected ? 'transient' : 'final'}`, () => assert.equal(isTransientStatus(status), expected));
+  const cases: Array<[string, Failure, boolean]> = [
+    ['Connect resource_exhausted', http(429, 'resource_exhausted'), true],
+    ['plain 429', http(429), true],
+    ['429 with another Connect code', http(429, 'unavailable'), false],
+    ['503', http(503, 'unavailable'), false],
+    ['network error', net(true), false],
+  ];
+  for (const [name, failure, expected] of cases) test(`${name} → ${expected}`, () => assert.equal(isThrottled(failure), expected));
 });
 
 describe('retryDelay: dskit backoff, uniform in [min·2ⁿ⁻¹, min·2ⁿ) capped at max', () => {
