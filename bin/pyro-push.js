@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
+import { main } from '../dist/cli/main.js';
 
 main(process.argv).catch((err) => {
   process.stderr.write(`internal error (a bug in pyro-push, please report it): ${err?.message ?? err}\n`);

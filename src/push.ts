@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { authorizerFor } from './authorizer.js';
-import { type Endpoint, type RunConfig, resolveConfig } from './config.js';
-import { type Connection, type DeliverDeps, type ProfileResult, deliver } from './deliver.js';
+import { authorizerFor } from './transport/authorizer.js';
+import { type Endpoint, type RunConfig, resolveConfig } from './config/resolve.js';
+import { type Connection, type DeliverDeps, type ProfileResult, deliver } from './delivery/fan-out.js';
 import { PyroPushError, ProblemsError } from './errors.js';
-import { type InputProfile, type StdinSource, expandInputs, readInput } from './input.js';
-import { TokenSource } from './oauth2.js';
-import type { OAuth2Config } from './oauth2-config.js';
-import type { CliOptions, Env } from './options.js';
-import { type PlannedProfile, planProfiles } from './plan.js';
-import { type Clock, systemClock } from './retry.js';
-import { createDispatcher } from './transport.js';
+import { type InputProfile, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
+import { TokenSource } from './transport/token-source.js';
+import type { OAuth2Config } from './config/oauth2.js';
+import type { CliOptions, Env } from './config/options.js';
+import { type PlannedProfile, planProfiles } from './profile/plan.js';
+import { type Clock, systemClock } from './delivery/retry.js';
+import { createDispatcher } from './transport/dispatcher.js';
 
 /** The library's options: the CLI's flags by their camelCase names, output flags aside. */
 export type PushOptions = Omit<CliOptions, 'json' | 'quiet' | 'verbose' | 'color'>;
@@ -56,7 +56,7 @@ const NO_STDIN: StdinSource = {
 export async function push(inputs: string[], options: PushOptions = {}, hooks: PushHooks = {}): Promise<PushReport> {
   const clock = hooks.clock ?? systemClock;
   const env = hooks.env ?? process.env;
-  const yaml = options.config !== undefined ? (await import('./config-file.js')).loadConfigFile(options.config, env) : {};
+  const yaml = options.config !== undefined ? (await import('./config/yaml-file.js')).loadConfigFile(options.config, env) : {};
   const { config, warnings } = resolveConfig(options, env, yaml);
   warnings.forEach((w) => hooks.onWarning?.(w));
 

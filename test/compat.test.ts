@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startReceiver } from '../src/receive.js';
+import { startReceiver } from '../src/receiver/receiver.js';
 import { SHARED_PROFILES, runCli } from './helpers.js';
 
 const shared = existsSync(SHARED_PROFILES);

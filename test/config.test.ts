@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveConfig as resolveWith } from '../src/config.js';
-import { loadConfigFile } from '../src/config-file.js';
-import type { CliOptions, Env } from '../src/options.js';
+import { resolveConfig as resolveWith } from '../src/config/resolve.js';
+import { loadConfigFile } from '../src/config/yaml-file.js';
+import type { CliOptions, Env } from '../src/config/options.js';
 import { Secret } from '../src/secret.js';
 import { fixture, tempDir, writeTemp } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatDuration, parseDuration } from '../src/duration.js';
+import { formatDuration, parseDuration } from '../src/config/duration.js';
 
 describe('parseDuration accepts Go/Alloy syntax', () => {
   for (const [text, ms] of [

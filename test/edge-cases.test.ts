@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Profile } from 'pprof-format';
-import { PUSH_PATH } from '../src/defaults.js';
-import { readInput, loadBytes } from '../src/input.js';
-import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receive.js';
+import { PUSH_PATH } from '../src/config/defaults.js';
+import { readInput, loadBytes } from '../src/sources/inputs.js';
+import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { BIN, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 
 const FAST = ['--min-backoff', '1ms', '--max-backoff', '5ms'];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { labelCountProblem, labelProblems, labelsFromFlags, mergeLabels, parseLabelFlag, sortedPairs } from '../src/labels.js';
+import { labelCountProblem, labelProblems, labelsFromFlags, mergeLabels, parseLabelFlag, sortedPairs } from '../src/profile/labels.js';
 
 describe('parseLabelFlag', () => {
   for (const [input, expected] of [

@@ -3,7 +3,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { type Receiver, type ScriptedReply, startReceiver } from '../src/receive.js';
+import { type Receiver, type ScriptedReply, startReceiver } from '../src/receiver/receiver.js';
 import { SECRETS, type CliRun, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 import { createPki } from './tls-helpers.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { RunConfig } from '../src/config.js';
-import type { InputProfile } from '../src/input.js';
-import { planProfiles } from '../src/plan.js';
+import type { RunConfig } from '../src/config/resolve.js';
+import type { InputProfile } from '../src/sources/inputs.js';
+import { planProfiles } from '../src/profile/plan.js';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z');
 const MiB = 1024 * 1024;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { readInput } from '../src/input.js';
-import { deriveProfileName } from '../src/profile-name.js';
+import { readInput } from '../src/sources/inputs.js';
+import { deriveProfileName } from '../src/profile/name.js';
 import { FIXTURES, SHARED_PROFILES } from './helpers.js';
 
 const noStdin = { isTTY: false, read: async () => new Uint8Array() };

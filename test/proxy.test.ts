@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { type Receiver, startReceiver } from '../src/receive.js';
+import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { SECRETS, fixture, runCli } from './helpers.js';
 import { type TestProxy, startProxy } from './proxy-helpers.js';
 import { type Pki, type TlsReceiver, createPki, startTlsReceiver } from './tls-helpers.js';

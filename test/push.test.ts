@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Profile, StringTable, ValueType } from 'pprof-format';
 import { after, before, describe, test } from 'node:test';
-import { type Receiver, type ScriptedReply, startReceiver } from '../src/receive.js';
+import { type Receiver, type ScriptedReply, startReceiver } from '../src/receiver/receiver.js';
 import { SECRETS, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 
 const FAST = ['--min-backoff', '1ms', '--max-backoff', '5ms'];

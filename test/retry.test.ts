@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Failure, HttpFailure, Outcome } from '../src/outcome.js';
-import { type Clock, deliverWithRetries, isThrottled, isTransientStatus, parseRetryAfter, retryDelay, shouldRetry } from '../src/retry.js';
+import type { Failure, HttpFailure, Outcome } from '../src/delivery/outcome.js';
+import { type Clock, deliverWithRetries, isThrottled, isTransientStatus, parseRetryAfter, retryDelay, shouldRetry } from '../src/delivery/retry.js';
 
 const http = (status: number, connectCode?: string, extra: Partial<HttpFailure> = {}): HttpFailure => ({
   ok: false, kind: 'http', status, statusText: '', detail: '', ...(connectCode && { connectCode }), ...extra,

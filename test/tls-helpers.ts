@@ -5,7 +5,7 @@ import { createSecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
-import { type ReceivedProfile, type ReceiverOptions, createPushHandler } from '../src/receive.js';
+import { type ReceivedProfile, type ReceiverOptions, createPushHandler } from '../src/receiver/receiver.js';
 import { tempDir } from './helpers.js';
 
 /** A certificate and its key: paths for the CLI, PEM text for servers. */

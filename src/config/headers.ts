@@ -1,5 +1,5 @@
-import { usageError } from './errors.js';
-import { Secret } from './secret.js';
+import { usageError } from '../errors.js';
+import { Secret } from '../secret.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** pyro-push sets these itself; letting a user override them would corrupt the request. */

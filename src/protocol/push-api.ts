@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type PushRequest, PushRequestSchema } from './gen/push/v1/push_pb.js';
-import { type Labels, sortedPairs } from './labels.js';
+import { type Labels, sortedPairs } from '../profile/labels.js';
 
 export const CONTENT_TYPE = 'application/proto';
 /** How much of a non-Connect error body a user is shown. */

@@ -1,5 +1,5 @@
-import { type Auth, staticAuthorization } from './auth.js';
-import type { TokenSource } from './oauth2.js';
+import { type Auth, staticAuthorization } from '../config/auth.js';
+import type { TokenSource } from './token-source.js';
 
 /** Supplies the Authorization header; OAuth2 fetches and caches a token, the others are static. */
 export interface Authorizer {

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { DEFAULTS } from './defaults.js';
-import type { CliOptions } from './options.js';
-import { ENV } from './options.js';
-import { VERSION } from './version.js';
+import { DEFAULTS } from '../config/defaults.js';
+import type { CliOptions } from '../config/options.js';
+import { ENV } from '../config/options.js';
+import { VERSION } from '../version.js';
 
 export interface CliActions {
   push(inputs: string[], opts: CliOptions): Promise<void>;

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import type { Endpoint, RunConfig } from './config.js';
-import { PUSH_PATH } from './defaults.js';
-import { loadBytes, withTimestamp } from './input.js';
+import type { Endpoint, RunConfig } from '../config/resolve.js';
+import { PUSH_PATH } from '../config/defaults.js';
+import { loadBytes, withTimestamp } from '../sources/inputs.js';
 import { type Failure, type Outcome, describeFailure } from './outcome.js';
-import { type PlannedProfile, overRateLimitBurst } from './plan.js';
+import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
 import { mapPool } from './pool.js';
 import { type Clock, deliverWithRetries, isThrottled } from './retry.js';
-import type { Authorizer } from './authorizer.js';
-import { type SendContext, sendOnce } from './send.js';
-import { encodePushRequest } from './wire.js';
+import type { Authorizer } from '../transport/authorizer.js';
+import { type SendContext, sendOnce } from './attempt.js';
+import { encodePushRequest } from '../protocol/push-api.js';
 
 export interface EndpointResult {
   endpoint: string;

@@ -1,6 +1,6 @@
-import { EXIT, type ExitCode } from './errors.js';
-import { startReceiver } from './receive.js';
-import type { OutStream } from './run.js';
+import { EXIT, type ExitCode } from '../errors.js';
+import { startReceiver } from '../receiver/receiver.js';
+import type { OutStream } from './push-command.js';
 
 export interface ReceiveOptions {
   port: string;

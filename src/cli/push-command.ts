@@ -1,13 +1,13 @@
 import ms from 'ms';
-import type { RunConfig } from './config.js';
-import type { ProfileResult } from './deliver.js';
-import type { ExitCode } from './errors.js';
-import type { StdinSource } from './input.js';
-import type { CliOptions, Env } from './options.js';
-import type { PlannedProfile } from './plan.js';
-import { describeFailure } from './outcome.js';
-import { dryRunLines, errorLines, exitCodeFor, jsonReport, paintWith, resultLine, summaryLine } from './report.js';
-import { formatDuration } from './duration.js';
+import type { RunConfig } from '../config/resolve.js';
+import type { ProfileResult } from '../delivery/fan-out.js';
+import type { ExitCode } from '../errors.js';
+import type { StdinSource } from '../sources/inputs.js';
+import type { CliOptions, Env } from '../config/options.js';
+import type { PlannedProfile } from '../profile/plan.js';
+import { describeFailure } from '../delivery/outcome.js';
+import { dryRunLines, errorLines, exitCodeFor, jsonReport, paintWith, resultLine, summaryLine } from './render.js';
+import { formatDuration } from '../config/duration.js';
 
 export interface OutStream {
   write(text: string): unknown;
@@ -53,7 +53,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
   let done = 0;
   try {
     // Loaded here, not at start-up: --help and --version never pay for undici, yaml or protobuf.
-    const { push } = await import('./push.js');
+    const { push } = await import('../push.js');
     const report = await push(inputs, opts, {
       env: io.env,
       stdin: io.stdin,

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Profile } from 'pprof-format';
-import { ProblemsError, fsProblem, usageError } from './errors.js';
-import type { ProfileShape } from './profile-name.js';
+import { ProblemsError, fsProblem, usageError } from '../errors.js';
+import type { ProfileShape } from '../profile/name.js';
 
 /** A gzip bomb guard far above the server's 4 MiB limit. */
 const MAX_UNCOMPRESSED = 256 * 1024 * 1024;

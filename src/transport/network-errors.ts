@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import { formatDuration } from './duration.js';
-import type { NetworkFailure } from './outcome.js';
-import { isTransientStatus } from './retry.js';
+import { formatDuration } from '../config/duration.js';
+import type { NetworkFailure } from '../delivery/outcome.js';
+import { isTransientStatus } from '../delivery/retry.js';
 
 interface ErrorLike {
   name?: string;

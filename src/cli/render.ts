@@ -1,11 +1,11 @@
 import kleur from 'kleur';
-import type { Endpoint, RunConfig } from './config.js';
-import { PUSH_PATH } from './defaults.js';
-import type { EndpointResult, ProfileResult } from './deliver.js';
-import { EXIT, type ExitCode, PyroPushError, ProblemsError } from './errors.js';
-import { formatLabels } from './labels.js';
-import type { PlannedProfile } from './plan.js';
-import { SECRET_PLACEHOLDER, Secret } from './secret.js';
+import type { Endpoint, RunConfig } from '../config/resolve.js';
+import { PUSH_PATH } from '../config/defaults.js';
+import type { EndpointResult, ProfileResult } from '../delivery/fan-out.js';
+import { EXIT, type ExitCode, PyroPushError, ProblemsError } from '../errors.js';
+import { formatLabels } from '../profile/labels.js';
+import type { PlannedProfile } from '../profile/plan.js';
+import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
 
 /** The exit code is a function of the outcome alone. */
 export function exitCodeFor(outcome: { results: ProfileResult[] } | { error: unknown }): ExitCode {

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { PUSH_PATH, SERVER_LIMITS } from './defaults.js';
-import { isGzip, stringTableIsUtf8 } from './input.js';
-import { NAME_LABEL, SERVICE_LABEL, formatLabels } from './labels.js';
-import { CONNECT_STATUS, decodePushRequest } from './wire.js';
+import { PUSH_PATH, SERVER_LIMITS } from '../config/defaults.js';
+import { isGzip, stringTableIsUtf8 } from '../sources/inputs.js';
+import { NAME_LABEL, SERVICE_LABEL, formatLabels } from '../profile/labels.js';
+import { CONNECT_STATUS, decodePushRequest } from '../protocol/push-api.js';
 
 /** One profile as the receiver got it. */
 export interface ReceivedProfile {

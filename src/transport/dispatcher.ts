@@ -1,10 +1,10 @@
 import type * as Undici from 'undici';
-import { Agent, Dispatcher, Pool, buildConnector, envHttpProxyAgent } from './http.js';
-import { usageError } from './errors.js';
-import type { Env } from './options.js';
-import type { ProxyConfig } from './proxy-config.js';
-import { redactUrl } from './secret.js';
-import type { TlsConfig } from './tls-config.js';
+import { Agent, Dispatcher, Pool, buildConnector, envHttpProxyAgent } from './undici.js';
+import { usageError } from '../errors.js';
+import type { Env } from '../config/options.js';
+import type { ProxyConfig } from '../config/proxy.js';
+import { redactUrl } from '../secret.js';
+import type { TlsConfig } from '../config/tls.js';
 
 export interface TransportSettings {
   tls: TlsConfig;

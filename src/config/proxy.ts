@@ -1,6 +1,6 @@
-import { usageError } from './errors.js';
+import { usageError } from '../errors.js';
 import type { CliOptions, ProxyYaml } from './options.js';
-import { Secret, redactUrl } from './secret.js';
+import { Secret, redactUrl } from '../secret.js';
 import { parseHeaderFlag } from './headers.js';
 
 /** Where requests go: straight, through one proxy, or as HTTP_PROXY/HTTPS_PROXY/NO_PROXY say. */

@@ -1,14 +1,14 @@
 import { type Auth, resolveAuth } from './auth.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
-import { usageError } from './errors.js';
+import { usageError } from '../errors.js';
 import { type Headers, parseHeaderFlag, setHeader } from './headers.js';
-import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags, parseLabelFlag } from './labels.js';
+import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
 import { type CliOptions, type ConfigYaml, ENV, type EndpointYaml, type Env } from './options.js';
-import { type ProxyConfig, resolveProxy } from './proxy-config.js';
-import type { RetryPolicy } from './retry.js';
-import { redactUrl } from './secret.js';
-import { type TlsConfig, resolveTls } from './tls-config.js';
+import { type ProxyConfig, resolveProxy } from './proxy.js';
+import type { RetryPolicy } from '../delivery/retry.js';
+import { redactUrl } from '../secret.js';
+import { type TlsConfig, resolveTls } from './tls.js';
 
 /** One validated endpoint: everything needed to send, nothing left to parse. */
 export interface Endpoint {

@@ -1,9 +1,9 @@
-import { exclusive, usageError } from './errors.js';
+import { exclusive, usageError } from '../errors.js';
 import type { CliOptions, EndpointYaml, Env } from './options.js';
 import { ENV } from './options.js';
-import { Secret } from './secret.js';
-import type { OAuth2Config } from './oauth2-config.js';
-import { oauth2FromFlags, oauth2FromYaml } from './oauth2-config.js';
+import { Secret } from '../secret.js';
+import type { OAuth2Config } from './oauth2.js';
+import { oauth2FromFlags, oauth2FromYaml } from './oauth2.js';
 
 export type Auth =
   | { kind: 'basic'; username: string; password: Secret }

@@ -1,15 +1,15 @@
 import { STATUS_CODES } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { request } from './http.js';
-import type { Endpoint } from './config.js';
-import { DEFAULTS, PUSH_PATH } from './defaults.js';
-import { classifyNetworkError } from './errors-net.js';
+import { request } from '../transport/undici.js';
+import type { Endpoint } from '../config/resolve.js';
+import { DEFAULTS, PUSH_PATH } from '../config/defaults.js';
+import { classifyNetworkError } from '../transport/network-errors.js';
 import type { Outcome } from './outcome.js';
 import { parseRetryAfter } from './retry.js';
-import { SECRET_PLACEHOLDER, Secret } from './secret.js';
-import { BODY_EXCERPT_BYTES, CONTENT_TYPE, parseConnectError } from './wire.js';
-import { USER_AGENT } from './version.js';
-import { type Authorizer, AuthError } from './authorizer.js';
+import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
+import { BODY_EXCERPT_BYTES, CONTENT_TYPE, parseConnectError } from '../protocol/push-api.js';
+import { USER_AGENT } from '../version.js';
+import { type Authorizer, AuthError } from '../transport/authorizer.js';
 
 export interface SendContext {
   dispatcher: Dispatcher;

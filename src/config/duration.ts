@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { usageError } from '../errors.js';
 
 // Go's time.ParseDuration units plus Prometheus' d/w/y, so Alloy values paste unchanged.
 const UNIT_MS: Record<string, number> = {

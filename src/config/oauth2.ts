@@ -1,8 +1,8 @@
-import { exclusive, usageError } from './errors.js';
+import { exclusive, usageError } from '../errors.js';
 import type { CliOptions, OAuth2Yaml } from './options.js';
-import { type ProxyConfig, resolveProxy } from './proxy-config.js';
-import { Secret, redactUrl } from './secret.js';
-import { type TlsConfig, resolveTls } from './tls-config.js';
+import { type ProxyConfig, resolveProxy } from './proxy.js';
+import { Secret, redactUrl } from '../secret.js';
+import { type TlsConfig, resolveTls } from './tls.js';
 
 /** Client-credentials grant settings; the token request has its own TLS and proxy settings. */
 export interface OAuth2Config {

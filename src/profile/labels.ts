@@ -1,5 +1,5 @@
-import { SERVER_LIMITS } from './defaults.js';
-import { ProblemsError, usageError } from './errors.js';
+import { SERVER_LIMITS } from '../config/defaults.js';
+import { ProblemsError, usageError } from '../errors.js';
 
 export type Labels = Record<string, string>;
 

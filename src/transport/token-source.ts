@@ -1,11 +1,11 @@
 import type { Dispatcher } from 'undici';
-import { request } from './http.js';
-import { classifyNetworkError } from './errors-net.js';
-import type { OAuth2Config } from './oauth2-config.js';
+import { request } from './undici.js';
+import { classifyNetworkError } from './network-errors.js';
+import type { OAuth2Config } from '../config/oauth2.js';
 import { AuthError } from './authorizer.js';
-import { isTransientStatus } from './retry.js';
-import { redactUrl } from './secret.js';
-import { USER_AGENT } from './version.js';
+import { isTransientStatus } from '../delivery/retry.js';
+import { redactUrl } from '../secret.js';
+import { USER_AGENT } from '../version.js';
 
 /** Refresh this long before the token's stated expiry, so a request never carries a token that dies in flight. */
 const EXPIRY_MARGIN_MS = 10_000;

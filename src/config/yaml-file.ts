@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { fsProblem, usageError } from './errors.js';
+import { fsProblem, usageError } from '../errors.js';
 import type { ConfigYaml, Env } from './options.js';
 
 /** A leaf type, or a nested block described by its own keys. */

@@ -1,9 +1,9 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from './defaults.js';
-import { exclusive, fsProblem, usageError } from './errors.js';
+import { exclusive, fsProblem, usageError } from '../errors.js';
 import type { CliOptions, TlsYaml } from './options.js';
-import { Secret } from './secret.js';
+import { Secret } from '../secret.js';
 
 const VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
 export type TlsVersion = (typeof VERSIONS)[keyof typeof VERSIONS];

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
-import { buildProgram } from './cli.js';
-import { EXIT, PyroPushError } from './errors.js';
+import { buildProgram } from './program.js';
+import { EXIT, PyroPushError } from '../errors.js';
 
 /** Wires the command line to the real process: streams, environment, clock, stdin, signals. */
 export async function main(argv: string[]): Promise<void> {
@@ -15,7 +15,7 @@ export async function main(argv: string[]): Promise<void> {
       // threads that Node waits for at exit (~80 ms here). Baseline code parses our few small answers
       // just as well, so a one-shot CLI skips the tier-up. Set before undici loads, never changed after.
       setFlagsFromString('--liftoff-only');
-      const { runPush } = await import('./run.js');
+      const { runPush } = await import('./push-command.js');
       process.exitCode = await runPush(inputs, opts, {
         stdout: process.stdout,
         stderr: process.stderr,
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     // Commander has printed its message; --help and --version end with 0, any usage mistake with 2.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (err.exitCode !== 0 && argv.includes('--json')) {
-      const { jsonReport } = await import('./report.js');
+      const { jsonReport } = await import('./render.js');
       process.stdout.write(`${jsonReport(undefined, [], [], [], new PyroPushError('USAGE', err.message.replace(/^error: /, '')))}\n`);
     }
   }

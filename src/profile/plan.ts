@@ -1,8 +1,8 @@
-import { DEFAULTS, SERVER_LIMITS } from './defaults.js';
-import type { RunConfig } from './config.js';
-import type { InputProfile } from './input.js';
+import { DEFAULTS, SERVER_LIMITS } from '../config/defaults.js';
+import type { RunConfig } from '../config/resolve.js';
+import type { InputProfile } from '../sources/inputs.js';
 import { DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels } from './labels.js';
-import { deriveProfileName } from './profile-name.js';
+import { deriveProfileName } from './name.js';
 
 /** A validated input with the exact labels it will be sent with. */
 export interface PlannedProfile {
