@@ -1,6 +1,6 @@
 /**
  * Exit codes, and PyroPushError: every mistake a user can make in flags, environment, config or inputs,
- * with a stable `code` for scripts and tests. A failed push is not an error but a result (outcome.ts);
+ * with a stable `code` for scripts and tests. A failed push is not an error but a result (delivery/);
  * anything else that escapes is a bug (exit 3).
  */
 export const EXIT = {
@@ -8,15 +8,16 @@ export const EXIT = {
   pushFailed: 1,
   usage: 2,
   internal: 3,
+  /** 128 + the signal's number, as shells report a process a signal stopped. */
+  sigint: 130,
+  sigterm: 143,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export type ErrorCode =
-  | 'USAGE'
-  | 'CONFIG'
-  | 'INPUT'
-  | 'LABEL'
-  | 'TLS_CONFIG';
+export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'LABEL' | 'TLS_CONFIG';
+
+/** The one wording of a bug, wherever it is caught. */
+export const INTERNAL_ERROR = 'internal error (a bug in pyro-push, please report it)';
 
 export class PyroPushError extends Error {
   override name = 'PyroPushError';
@@ -34,9 +35,14 @@ export class PyroPushError extends Error {
   }
 }
 
-/** A mistake in flags, environment, config or inputs: exit 2, nothing is sent. */
-export function usageError(message: string, code: ErrorCode = 'USAGE'): PyroPushError {
-  return new PyroPushError(code, message);
+/** A mistake in flags, environment, config or inputs: exit 2, nothing is sent. `cause` is shown with --verbose. */
+export function usageError(message: string, code: ErrorCode = 'USAGE', cause?: unknown): PyroPushError {
+  return new PyroPushError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** A thrown error's exit code: 2 for a user's mistake, 3 for anything else (a bug). */
+export function exitCodeForError(error: unknown): ExitCode {
+  return error instanceof PyroPushError ? error.exitCode : EXIT.internal;
 }
 
 /** Two settings of which at most one may be given (password / password_file, ca_pem / ca_file, …). */
@@ -60,5 +66,27 @@ export class ProblemsError extends PyroPushError {
     readonly problems: string[],
   ) {
     super(code, problems.join('\n'));
+  }
+}
+
+/**
+ * The reason a run's signal carries when the run is cut short: its --deadline passed, or the caller
+ * (Ctrl-C, a signal, the library user) stopped it. Never retried; reported as what it is.
+ */
+export class RunStopped extends Error {
+  override name = 'RunStopped';
+  constructor(
+    readonly why: 'deadline' | 'interrupted',
+    /** How to name it in a result line: `--deadline 2s`, `SIGINT`. */
+    readonly by: string,
+  ) {
+    super(why === 'deadline' ? `stopped by ${by}` : `interrupted (${by})`);
+  }
+
+  /** Whatever a caller aborted with, as a RunStopped. */
+  static from(reason: unknown): RunStopped {
+    if (reason instanceof RunStopped) return reason;
+    const text = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason);
+    return new RunStopped('interrupted', text);
   }
 }

@@ -1,26 +1,33 @@
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { authorizerFor } from './transport/authorizer.js';
-import { type Endpoint, type RunConfig, resolveConfig } from './config/resolve.js';
-import { type Connection, type DeliverDeps, type ProfileResult, deliver } from './delivery/fan-out.js';
-import { PyroPushError, ProblemsError } from './errors.js';
-import { type InputProfile, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
-import { TokenSource } from './transport/token-source.js';
+import { type Clock, systemClock } from './clock.js';
+import { formatDuration } from './config/duration.js';
 import type { OAuth2Config } from './config/oauth2.js';
-import type { CliOptions, Env } from './config/options.js';
+import type { Env, PushOptions } from './config/options.js';
+import { type Endpoint, type RunConfig, resolveConfig } from './config/resolve.js';
+import { type Connection, type DeliverDeps, deliver } from './delivery/fan-out.js';
+import type { ProfileResult } from './delivery/result.js';
+import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import { type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type Clock, systemClock } from './delivery/retry.js';
+import { type InputProfile, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
+import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
+import { TokenSource } from './transport/token-source.js';
 
-/** The library's options: the CLI's flags by their camelCase names, output flags aside. */
-export type PushOptions = Omit<CliOptions, 'json' | 'quiet' | 'verbose' | 'color'>;
+export type { PushOptions } from './config/options.js';
 
 export interface PushHooks {
+  /** The environment PYROSCOPE_* and proxy variables are read from; none unless given. */
   env?: Env;
   stdin?: StdinSource;
   clock?: Clock;
+  /**
+   * Stops the run: no new attempt starts, waits and requests in flight end, and what was not delivered
+   * is reported as such (never as delivered). The run's --deadline is laid over it.
+   */
+  signal?: AbortSignal;
   /** Called before anything is sent: the run's resolved config and what will be sent. */
-  onPlan?: (config: RunConfig, profiles: PlannedProfile[]) => void | Promise<void>;
+  onPlan?: (config: RunConfig, profiles: PlannedProfile<InputProfile>[]) => void | Promise<void>;
   onWarning?: (line: string) => void;
   onResult?: DeliverDeps['onResult'];
   onRetry?: DeliverDeps['onRetry'];
@@ -29,7 +36,7 @@ export interface PushHooks {
 
 export interface PushReport {
   config: RunConfig;
-  profiles: PlannedProfile[];
+  profiles: PlannedProfile<InputProfile>[];
   /** Empty for a dry run. */
   results: ProfileResult[];
 }
@@ -55,34 +62,42 @@ const NO_STDIN: StdinSource = {
  */
 export async function push(inputs: string[], options: PushOptions = {}, hooks: PushHooks = {}): Promise<PushReport> {
   const clock = hooks.clock ?? systemClock;
-  const env = hooks.env ?? process.env;
+  const env = hooks.env ?? {};
   const yaml = options.config !== undefined ? (await import('./config/yaml-file.js')).loadConfigFile(options.config, env) : {};
   const { config, warnings } = resolveConfig(options, env, yaml);
   warnings.forEach((w) => hooks.onWarning?.(w));
 
-  const names = await expandInputs(inputs);
-  const read: InputProfile[] = [];
-  const problems: string[] = [];
-  for (const name of names) {
-    try {
-      read.push(await readInput(name, hooks.stdin ?? NO_STDIN));
-    } catch (err) {
-      if (!(err instanceof PyroPushError)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length > 0) throw new ProblemsError('INPUT', problems);
-  const plan = planProfiles(read, config, clock.now());
-  if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
-  plan.warnings.forEach((w) => hooks.onWarning?.(w));
+  // The deadline covers the whole run from here, reading inputs included (a FIFO that never ends).
+  const deadline = config.deadlineMs > 0 ? { at: clock.now() + config.deadlineMs, by: `--deadline ${formatDuration(config.deadlineMs)}` } : undefined;
+  const stopAtDeadline = new AbortController();
+  const timer = deadline && setTimeout(() => stopAtDeadline.abort(new RunStopped('deadline', deadline.by)), config.deadlineMs);
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, stopAtDeadline.signal]) : stopAtDeadline.signal;
   const dispatchers: Dispatcher[] = [];
   try {
+    const names = await expandInputs(inputs);
+    const read: InputProfile[] = [];
+    const problems: string[] = [];
+    for (const name of names) {
+      try {
+        read.push(await readInput(name, hooks.stdin ?? NO_STDIN, signal));
+      } catch (err) {
+        if (signal.aborted) throw usageError(`${name === '-' ? '<stdin>' : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
+        if (!(err instanceof PyroPushError)) throw err;
+        problems.push(err.message);
+      }
+    }
+    if (problems.length > 0) throw new ProblemsError('INPUT', problems);
+    const plan = planProfiles(read, config, clock.now());
+    if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
+    plan.warnings.forEach((w) => hooks.onWarning?.(w));
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
     await hooks.onPlan?.(config, plan.profiles);
     if (config.dryRun) return { config, profiles: plan.profiles, results: [] };
     const results = await deliver(plan.profiles, config, {
       clock,
+      signal,
+      ...(deadline && { deadline }),
       connectionFor: (e) => connections.get(e) as Connection,
       ...(hooks.log && { log: hooks.log }),
       ...(hooks.onResult && { onResult: hooks.onResult }),
@@ -90,6 +105,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     });
     return { config, profiles: plan.profiles, results };
   } finally {
+    clearTimeout(timer);
     await Promise.all(dispatchers.map((d) => d.close().catch(() => undefined)));
   }
 }

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { toPushOptions } from '../src/cli/flags.js';
 import { resolveConfig as resolveWith } from '../src/config/resolve.js';
 import { loadConfigFile } from '../src/config/yaml-file.js';
 import type { CliOptions, Env } from '../src/config/options.js';
 import { Secret } from '../src/secret.js';
 import { fixture, tempDir, writeTemp } from './helpers.js';
 
-const resolveConfig = (cli: CliOptions, env: Env = {}) => resolveWith(cli, env, cli.config !== undefined ? loadConfigFile(cli.config, env) : {});
+/** As the CLI does it: flags to typed options, then resolution. */
+const resolveConfig = (cli: CliOptions, env: Env = {}) => resolveWith(toPushOptions(cli), env, cli.config !== undefined ? loadConfigFile(cli.config, env) : {});
 const resolve = (cli: CliOptions, env: Env = {}) => resolveConfig(cli, env).config;
 const only = (cli: CliOptions, env: Env = {}) => {
   const [e] = resolve(cli, env).endpoints;

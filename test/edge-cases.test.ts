@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Profile } from 'pprof-format';
-import { PUSH_PATH } from '../src/config/defaults.js';
+import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { readInput, loadBytes } from '../src/sources/inputs.js';
 import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { BIN, fixture, runCli, tempDir, writeTemp } from './helpers.js';
@@ -149,9 +149,11 @@ describe('time limits', () => {
       const run = await runCli([copies(4), '--url', url, '--service-name', 'a', '--deadline', '300ms', '--concurrency', '1', ...FAST]);
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.ok(s.requests() <= 2, `server saw ${s.requests()} requests`);
-      const notSent = run.stdout.match(/not sent: --deadline was reached before its turn/g) ?? [];
+      const notSent = run.stdout.match(/not sent: stopped by --deadline 300ms before its turn/g) ?? [];
       assert.ok(notSent.length >= 2, run.stdout);
-      assert.match(run.stdout, /p3\.pb\.gz → .*not sent: --deadline was reached before its turn/);
+      assert.match(run.stdout, /p3\.pb\.gz → .*not sent: stopped by --deadline 300ms before its turn/);
+      // The request in flight at the deadline is cut, and says so (not "timed out").
+      assert.match(run.stdout, /p1\.pb\.gz → .*: stopped by --deadline 300ms during attempt 1$/m);
     }));
 });
 
@@ -220,7 +222,7 @@ describe('mistakes caught before sending (exit 2, nothing sent)', () => {
   test('--dry-run still checks the proxy variables of --proxy-from-environment', async () => {
     const run = await runCli([CPU, ...NOWHERE, '--dry-run', '--proxy-from-environment'], { env: { HTTP_PROXY: 'ftp://x' } });
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.match(run.stderr, /HTTP_PROXY: ftp proxies are not supported/);
+    assert.match(run.stderr, /HTTP_PROXY \(--proxy-from-environment\): "ftp:\/\/x\/" must start with http:\/\/ or https:\/\//);
   });
 
   test('--service-name and -l service_name together, and an empty --service-name', async () => {

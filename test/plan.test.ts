@@ -13,6 +13,7 @@ const input = (over: Partial<InputProfile> = {}): InputProfile => ({
   gzipped: true,
   uncompressedSize: 1000,
   shape: { sampleTypes: ['samples', 'cpu'], periodType: 'cpu', periodUnit: 'nanoseconds' },
+  sampleTypeUnits: ['samples/count', 'cpu/nanoseconds'],
   sampleCount: 10,
   sampleLabelKeys: new Set(),
   timeNanos: 0n,

@@ -106,7 +106,7 @@ describe('--proxy-from-environment', () => {
   test('an HTTP_PROXY that is not a URL: exit 2, its password not printed', async () => {
     const run = await push(plain.url, ['--proxy-from-environment'], { HTTP_PROXY: `http://${USER}:${SECRETS.proxyPassword}@127.0.0.1:notaport` });
     assert.equal(run.code, 2);
-    assert.equal(run.stderr.trim(), `error: HTTP_PROXY "http://${USER}:<secret>@127.0.0.1:notaport" is not a URL (--proxy-from-environment)`);
+    assert.equal(run.stderr.trim(), `error: HTTP_PROXY (--proxy-from-environment): "http://${USER}:<secret>@127.0.0.1:notaport" is not a URL (e.g. http://proxy.corp:3128)`);
   });
 
   test('HTTPS_PROXY for an https:// endpoint', async () => {
@@ -172,6 +172,6 @@ describe('the proxy password is never printed', () => {
   test('a proxy URL that is not a URL is quoted without its password', async () => {
     const run = await push(plain.url, ['--proxy-url', `http://${USER}:${SECRETS.proxyPassword}@127.0.0.1:notaport`]);
     assert.equal(run.code, 2);
-    assert.equal(run.stderr.trim(), `error: --proxy-url "http://${USER}:<secret>@127.0.0.1:notaport" is not a URL (e.g. http://proxy.corp:3128)`);
+    assert.equal(run.stderr.trim(), `error: --proxy-url: "http://${USER}:<secret>@127.0.0.1:notaport" is not a URL (e.g. http://proxy.corp:3128)`);
   });
 });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { PUSH_PATH } from '../src/config/defaults.js';
+import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { encodePushRequest } from '../src/protocol/push-api.js';
 import { BIN, fixture, runCli, tempDir } from './helpers.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { PUSH_PATH } from '../src/config/defaults.js';
+import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { type Receiver, type ReceiverOptions, startReceiver } from '../src/receiver/receiver.js';
 import { SECRETS, fixture, runCli } from './helpers.js';
 import { type Pki, createPki, startTlsReceiver } from './tls-helpers.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ProfileResult } from '../src/delivery/fan-out.js';
+import { type ProfileResult, exitCodeFor } from '../src/delivery/result.js';
 import { PyroPushError, ProblemsError } from '../src/errors.js';
-import { errorLines, exitCodeFor } from '../src/cli/render.js';
+import { errorLines } from '../src/cli/render.js';
 import { Secret, redactUrl } from '../src/secret.js';
 import { inspect } from 'node:util';
 

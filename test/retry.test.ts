@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Failure, HttpFailure, Outcome } from '../src/delivery/outcome.js';
-import { type Clock, deliverWithRetries, isThrottled, isTransientStatus, parseRetryAfter, retryDelay, shouldRetry } from '../src/delivery/retry.js';
+import { type Clock, systemClock } from '../src/clock.js';
+import { describeFailure } from '../src/delivery/outcome.js';
+import { RunStopped } from '../src/errors.js';
+import { deliverWithRetries, isThrottled, parseRetryAfter, retryDelay, shouldRetry } from '../src/delivery/retry.js';
+import { isTransientStatus } from '../src/transport/status.js';
 
 const http = (status: number, connectCode?: string, extra: Partial<HttpFailure> = {}): HttpFailure => ({
   ok: false, kind: 'http', status, statusText: '', detail: '', ...(connectCode && { connectCode }), ...extra,
@@ -39,6 +43,7 @@ describe('shouldRetry (PROTOCOL.md §4)', () => {
     ['permanent network error (TLS)', net(false), true, false],
     ['token endpoint 5xx', { ok: false, kind: 'auth', message: 'x', retryable: true }, true, true],
     ['token endpoint 401', { ok: false, kind: 'auth', message: 'x', retryable: false }, true, false],
+    ['the run was stopped (deadline or interrupt)', { ok: false, kind: 'stopped', why: 'deadline', message: 'x' }, true, false],
   ];
   for (const [name, failure, retryOn429, expected] of cases)
     test(`${name} → ${expected ? 'retry' : 'stop'}`, () => assert.equal(shouldRetry(failure, { retryOn429 }), expected));
@@ -95,8 +100,11 @@ describe('parseRetryAfter', () => {
 function fakeClock(): Clock & { sleeps: number[] } {
   let t = 1_000_000;
   const sleeps: number[] = [];
-  return { sleeps, now: () => t, random: () => 0, sleep: async (ms) => void (sleeps.push(ms), (t += ms)) };
+  return { sleeps, now: () => t, random: () => 0, sleep: async (ms: number) => void (sleeps.push(ms), (t += ms)) };
 }
+const NEVER = new AbortController().signal;
+/** The loop's run: a fake clock, a signal that never aborts unless given, and a deadline when given. */
+const runOf = (clock: Clock, deadlineAt?: number, signal: AbortSignal = NEVER) => ({ clock, signal, ...(deadlineAt !== undefined && { deadline: { at: deadlineAt, by: '--deadline 5s' } }) });
 
 describe('deliverWithRetries, the one retry loop', () => {
   const policy = { maxAttempts: 10, minBackoffMs: 100, maxBackoffMs: 1000, retryOn429: true, remoteTimeoutMs: 10_000 };
@@ -108,35 +116,58 @@ describe('deliverWithRetries, the one retry loop', () => {
   test('503, 503, 200: three attempts, waits 100 then 200', async () => {
     const clock = fakeClock();
     const { attempt, calls } = scripted([http(503, 'unavailable'), http(503, 'unavailable')]);
-    const d = await deliverWithRetries(attempt, policy, clock, undefined);
+    const d = await deliverWithRetries(attempt, policy, runOf(clock));
     assert.deepEqual([d.outcome.ok, d.attempts, calls.length, clock.sleeps], [true, 3, 3, [100, 200]]);
   });
   test('400 is not retried', async () => {
     const clock = fakeClock();
-    const d = await deliverWithRetries(scripted([http(400, 'invalid_argument')]).attempt, policy, clock, undefined);
+    const d = await deliverWithRetries(scripted([http(400, 'invalid_argument')]).attempt, policy, runOf(clock));
     assert.deepEqual([d.outcome.ok, d.attempts, clock.sleeps], [false, 1, []]);
   });
   test('maxAttempts counts attempts in total', async () => {
     const clock = fakeClock();
     const { attempt, calls } = scripted(Array(20).fill(http(503)));
-    const d = await deliverWithRetries(attempt, { ...policy, maxAttempts: 3 }, clock, undefined);
+    const d = await deliverWithRetries(attempt, { ...policy, maxAttempts: 3 }, runOf(clock));
     assert.deepEqual([d.attempts, calls.length, clock.sleeps.length], [3, 3, 2]);
   });
   test('maxAttempts 0 retries until the deadline, then says so', async () => {
     const clock = fakeClock();
-    const d = await deliverWithRetries(scripted(Array(100).fill(http(503))).attempt, { ...policy, maxAttempts: 0 }, clock, clock.now() + 5000);
-    assert.equal(d.stoppedBy, 'deadline');
+    const d = await deliverWithRetries(scripted(Array(100).fill(http(503))).attempt, { ...policy, maxAttempts: 0 }, runOf(clock, clock.now() + 5000));
+    assert.equal(d.stoppedBy, 'stopped by --deadline 5s');
     assert.ok(d.attempts > 3 && d.attempts < 100, `attempts ${d.attempts}`);
   });
   test('each attempt gets the remote timeout, trimmed to what the deadline leaves', async () => {
     const clock = fakeClock();
     const { attempt, calls } = scripted([http(503), http(503)]);
-    await deliverWithRetries(attempt, { ...policy, remoteTimeoutMs: 250 }, clock, clock.now() + 400);
+    await deliverWithRetries(attempt, { ...policy, remoteTimeoutMs: 250 }, runOf(clock, clock.now() + 400));
     assert.deepEqual(calls, [250, 250, 100]);
   });
   test('Retry-After is honoured', async () => {
     const clock = fakeClock();
-    await deliverWithRetries(scripted([http(429, 'resource_exhausted', { retryAfterMs: 700 })]).attempt, policy, clock, undefined);
+    await deliverWithRetries(scripted([http(429, 'resource_exhausted', { retryAfterMs: 700 })]).attempt, policy, runOf(clock));
     assert.deepEqual(clock.sleeps, [700]);
+  });
+  test('a stopped run starts no attempt: not sent, 0 attempts', async () => {
+    const clock = fakeClock();
+    const stop = new AbortController();
+    stop.abort(new RunStopped('interrupted', 'SIGINT'));
+    const { attempt, calls } = scripted([]);
+    const d = await deliverWithRetries(attempt, policy, runOf(clock, undefined, stop.signal));
+    assert.deepEqual([d.attempts, calls.length, d.outcome.ok, !d.outcome.ok && describeFailure(d.outcome, d.attempts)], [0, 0, false, 'not sent: interrupted (SIGINT) before its turn']);
+  });
+  test('an abort during the backoff wait ends it at once, keeping the last failure (real clock)', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    setTimeout(() => stop.abort(new RunStopped('interrupted', 'SIGTERM')), 20);
+    const d = await deliverWithRetries(scripted([http(503, 'unavailable')]).attempt, { ...policy, minBackoffMs: 60_000, maxBackoffMs: 60_000 }, runOf(systemClock, undefined, stop.signal));
+    assert.ok(Date.now() - started < 5_000, 'the 60 s wait was cut short');
+    assert.deepEqual([d.attempts, d.outcome.ok, d.stoppedBy], [1, false, 'interrupted (SIGTERM)']);
+  });
+  test('a stopped attempt is never retried', async () => {
+    const clock = fakeClock();
+    const stopped: Failure = { ok: false, kind: 'stopped', why: 'deadline', message: 'stopped by --deadline 1s' };
+    const { attempt, calls } = scripted([stopped]);
+    const d = await deliverWithRetries(attempt, policy, runOf(clock));
+    assert.deepEqual([d.attempts, calls.length, clock.sleeps], [1, 1, []]);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseRetryAfter } from '../src/delivery/retry.js';
-import { type ConnectError, parseConnectError } from '../src/protocol/push-api.js';
+import { type ConnectError, parseConnectError } from '../src/protocol/connect.js';
 
 describe('parseConnectError: only a real Connect error body counts', () => {
   const JSON_TYPE = 'application/json';

@@ -1,55 +1,56 @@
-import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
+import type { Env } from '../config/options.js';
+import { EXIT, type ExitCode, INTERNAL_ERROR, PyroPushError } from '../errors.js';
+import type { StdinSource } from '../sources/inputs.js';
 import { buildProgram } from './program.js';
-import { EXIT, PyroPushError } from '../errors.js';
 
-/** Wires the command line to the real process: streams, environment, clock, stdin, signals. */
-export async function main(argv: string[]): Promise<void> {
-  // A reader that goes away (`pyro-push … | head -1`) must not stop the pushes still under way.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-  });
-  const program = buildProgram({
-    async push(inputs, opts) {
-      // undici parses HTTP with llhttp in WebAssembly; V8's optimising tier-up compiles it on background
-      // threads that Node waits for at exit (~80 ms here). Baseline code parses our few small answers
-      // just as well, so a one-shot CLI skips the tier-up. Set before undici loads, never changed after.
-      setFlagsFromString('--liftoff-only');
-      const { runPush } = await import('./push-command.js');
-      process.exitCode = await runPush(inputs, opts, {
-        stdout: process.stdout,
-        stderr: process.stderr,
-        stdin: { isTTY: process.stdin.isTTY === true, read: () => readAll(process.stdin) },
-        env: process.env,
-        now: Date.now,
-      });
-    },
-    async receive(opts) {
-      const { runReceive } = await import('./receive-command.js');
-      const stop = new Promise((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      process.exitCode = await runReceive(opts, process, stop);
-    },
-  });
-  program.exitOverride();
-  for (const sub of program.commands) sub.exitOverride();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    // Commander has printed its message; --help and --version end with 0, any usage mistake with 2.
-    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err.exitCode !== 0 && argv.includes('--json')) {
-      const { jsonReport } = await import('./render.js');
-      process.stdout.write(`${jsonReport(undefined, [], [], [], new PyroPushError('USAGE', err.message.replace(/^error: /, '')))}\n`);
-    }
-  }
+export interface OutStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** Everything a command touches from outside: the process gives the real ones, tests their own. */
+export interface Io {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: StdinSource;
+  env: Env;
+  now: () => number;
+  /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
+  signal: AbortSignal;
+}
+
+/** The whole command line as a function: argv in, output on `io`, an exit code out. Never throws. */
+export async function main(argv: string[], io: Io): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const program = buildProgram(
+    {
+      async push(inputs, opts) {
+        const { runPush } = await import('./push-command.js');
+        exitCode = await runPush(inputs, opts, io);
+      },
+      async receive(opts) {
+        const { runReceive } = await import('./receive-command.js');
+        exitCode = await runReceive(opts, io);
+      },
+    },
+    { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) },
+  );
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (!(err instanceof CommanderError)) {
+      io.stderr.write(`${INTERNAL_ERROR}: ${(err as Error)?.message ?? err}\n`);
+      if (argv.includes('--verbose') || argv.includes('-v')) io.stderr.write(`${(err as Error)?.stack}\n`);
+      return EXIT.internal;
+    }
+    // Commander has printed its message; --help and --version end with 0, any usage mistake with 2.
+    if (err.exitCode !== 0 && argv.includes('--json')) {
+      const { jsonReport } = await import('./render.js');
+      io.stdout.write(`${jsonReport(undefined, [], [], [], new PyroPushError('USAGE', err.message.replace(/^error: /, '')))}\n`);
+    }
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
 }

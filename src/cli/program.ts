@@ -6,13 +6,29 @@ import { VERSION } from '../version.js';
 
 export interface CliActions {
   push(inputs: string[], opts: CliOptions): Promise<void>;
-  receive(opts: { port: string; host: string; out?: string; quiet?: boolean }): Promise<void>;
+  receive(opts: ReceiveOptions): Promise<void>;
+}
+
+export interface ReceiveOptions {
+  port: string;
+  host: string;
+  out?: string;
+  quiet?: boolean;
+}
+
+/** Where commander writes help, version and its own usage errors. */
+export interface ProgramOutput {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-/** The command line and nothing else: every flag, its help and its default display. */
-export function buildProgram(actions: CliActions): Command {
+/**
+ * The command line and nothing else: every flag, its help and its default display. Usage mistakes throw
+ * a CommanderError (after commander has written its message to `output`) instead of exiting.
+ */
+export function buildProgram(actions: CliActions, output?: ProgramOutput): Command {
   const program = new Command('pyro-push')
     .description('Push pprof profiles to Grafana Pyroscope (the command-line pyroscope.write).')
     .version(VERSION, '-V, --version')
@@ -92,7 +108,11 @@ export function buildProgram(actions: CliActions): Command {
     .option('--host <host>', 'address to listen on', DEFAULTS.receiveHost)
     .option('--out <dir>', 'also write each profile to this directory')
     .option('-q, --quiet', 'do not print a line per profile')
-    .action(async (opts) => actions.receive(opts));
+    .action(async (opts: ReceiveOptions) => actions.receive(opts));
 
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride();
+    if (output) command.configureOutput(output);
+  }
   return program;
 }

@@ -1,27 +1,15 @@
 import ms from 'ms';
-import type { RunConfig } from '../config/resolve.js';
-import type { ProfileResult } from '../delivery/fan-out.js';
-import type { ExitCode } from '../errors.js';
-import type { StdinSource } from '../sources/inputs.js';
-import type { CliOptions, Env } from '../config/options.js';
-import type { PlannedProfile } from '../profile/plan.js';
-import { describeFailure } from '../delivery/outcome.js';
-import { dryRunLines, errorLines, exitCodeFor, jsonReport, paintWith, resultLine, summaryLine } from './render.js';
 import { formatDuration } from '../config/duration.js';
-
-export interface OutStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-export interface Io {
-  stdout: OutStream;
-  stderr: OutStream;
-  stdin: StdinSource;
-  env: Env;
-  now: () => number;
-}
+import type { CliOptions } from '../config/options.js';
+import type { RunConfig } from '../config/resolve.js';
+import { describeFailure } from '../delivery/outcome.js';
+import { type ProfileResult, exitCodeFor } from '../delivery/result.js';
+import { EXIT, type ExitCode, RunStopped } from '../errors.js';
+import type { PlannedProfile } from '../profile/plan.js';
+import type { InputProfile } from '../sources/inputs.js';
+import { toPushOptions } from './flags.js';
+import type { Io } from './main.js';
+import { dryRunLines, errorLines, jsonReport, paintWith, resultLine, summaryLine } from './render.js';
 
 interface Spinner {
   text: string;
@@ -49,14 +37,15 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
   };
   const started = io.now();
   let config: RunConfig | undefined;
-  let planned: PlannedProfile[] = [];
+  let planned: PlannedProfile<InputProfile>[] = [];
   let done = 0;
   try {
     // Loaded here, not at start-up: --help and --version never pay for undici, yaml or protobuf.
     const { push } = await import('../push.js');
-    const report = await push(inputs, opts, {
+    const report = await push(inputs, toPushOptions(opts), {
       env: io.env,
       stdin: io.stdin,
+      signal: io.signal,
       onWarning: (w) => {
         warnings.push(w);
         if (!opts.quiet) toStderr(paintErr('yellow', `warning: ${w}`));
@@ -68,7 +57,8 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
         const tty = io.stderr.isTTY === true && (io.stderr.columns ?? 0) > 0;
         if (tty && !c.dryRun && !opts.quiet && !opts.verbose) {
           const { default: ora } = await import('ora');
-          spinner = ora({ stream: io.stderr as NodeJS.WritableStream, text: 'pushing…', color: noColor ? false : 'cyan', isEnabled: true }).start();
+          // discardStdin off: ora would put the terminal in raw mode, where Ctrl-C is a key, not SIGINT.
+          spinner = ora({ stream: io.stderr as NodeJS.WritableStream, text: 'pushing…', color: noColor ? false : 'cyan', isEnabled: true, discardStdin: false }).start();
         }
       },
       onResult: (profile, result) => {
@@ -89,13 +79,19 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
     spinner?.stop();
     if (opts.json) io.stdout.write(`${jsonReport(config, [], planned, warnings, error)}\n`);
     for (const line of errorLines(error, opts.verbose ?? false)) io.stderr.write(`${paintErr('red', line)}\n`);
-    return exitCodeFor({ error });
+    return interruptedExit() ?? exitCodeFor({ error });
   }
 
-  function finish(results: ProfileResult[], profiles: PlannedProfile[]): ExitCode {
+  /** 128 + the signal's number when a signal stopped the run, as shells report it. */
+  function interruptedExit(): ExitCode | undefined {
+    const stop = io.signal.aborted ? RunStopped.from(io.signal.reason) : undefined;
+    return stop?.by === 'SIGINT' ? EXIT.sigint : stop?.by === 'SIGTERM' ? EXIT.sigterm : undefined;
+  }
+
+  function finish(results: ProfileResult[], profiles: PlannedProfile<InputProfile>[]): ExitCode {
     if (opts.json) io.stdout.write(`${jsonReport(config, results, profiles, warnings)}\n`);
     else if (config?.dryRun) dryRunLines(config, profiles).forEach((l) => io.stdout.write(`${l}\n`));
     else if (!opts.quiet) io.stdout.write(`${summaryLine(results, ms(io.now() - started), paint)}\n`);
-    return exitCodeFor({ results });
+    return interruptedExit() ?? exitCodeFor({ results });
   }
 }

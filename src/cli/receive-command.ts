@@ -1,16 +1,10 @@
 import { EXIT, type ExitCode } from '../errors.js';
 import { startReceiver } from '../receiver/receiver.js';
-import type { OutStream } from './push-command.js';
+import type { Io } from './main.js';
+import type { ReceiveOptions } from './program.js';
 
-export interface ReceiveOptions {
-  port: string;
-  host: string;
-  out?: string;
-  quiet?: boolean;
-}
-
-/** `pyro-push receive`: listens until `stop` resolves; the exit code is 2 for a bad port or one in use. */
-export async function runReceive(opts: ReceiveOptions, io: { stdout: OutStream; stderr: OutStream }, stop: Promise<unknown>): Promise<ExitCode> {
+/** `pyro-push receive`: listens until `io.signal` aborts; the exit code is 2 for a bad port or one in use. */
+export async function runReceive(opts: ReceiveOptions, io: Pick<Io, 'stdout' | 'stderr' | 'signal'>): Promise<ExitCode> {
   if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65535) {
     io.stderr.write(`error: --port "${opts.port}": expected a port number from 0 to 65535\n`);
     return EXIT.usage;
@@ -28,7 +22,7 @@ export async function runReceive(opts: ReceiveOptions, io: { stdout: OutStream; 
     return EXIT.usage;
   }
   io.stderr.write(`pyro-push receive: listening on ${receiver.url} (Ctrl-C to stop)\n`);
-  await stop;
+  await new Promise((resolve) => (io.signal.aborted ? resolve(undefined) : io.signal.addEventListener('abort', resolve, { once: true })));
   await receiver.close();
   return EXIT.ok;
 }

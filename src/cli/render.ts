@@ -1,27 +1,31 @@
 import kleur from 'kleur';
 import type { Endpoint, RunConfig } from '../config/resolve.js';
-import { PUSH_PATH } from '../config/defaults.js';
-import type { EndpointResult, ProfileResult } from '../delivery/fan-out.js';
-import { EXIT, type ExitCode, PyroPushError, ProblemsError } from '../errors.js';
+import { type EndpointResult, type ProfileResult, exitCodeFor } from '../delivery/result.js';
+import { EXIT, INTERNAL_ERROR, ProblemsError, PyroPushError } from '../errors.js';
+import { PUSH_PATH } from '../protocol/push-api.js';
 import { formatLabels } from '../profile/labels.js';
 import type { PlannedProfile } from '../profile/plan.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
 
-/** The exit code is a function of the outcome alone. */
-export function exitCodeFor(outcome: { results: ProfileResult[] } | { error: unknown }): ExitCode {
-  if ('error' in outcome) return outcome.error instanceof PyroPushError ? outcome.error.exitCode : EXIT.internal;
-  const all = outcome.results.flatMap((p) => p.endpoints);
-  if (all.some((e) => e.internal)) return EXIT.internal;
-  return all.every((e) => e.ok) ? EXIT.ok : EXIT.pushFailed;
+/**
+ * The lines an error prints: one per problem. With --verbose, what caused it too (the error underneath a
+ * user's mistake, or a bug's stack).
+ */
+export function errorLines(error: unknown, verbose: boolean): string[] {
+  if (error instanceof PyroPushError) {
+    const lines = error instanceof ProblemsError ? error.problems.map((p) => `error: ${p}`) : [`error: ${error.message}`];
+    return verbose ? [...lines, ...causeLines(error.cause)] : lines;
+  }
+  const e = error as Error;
+  const head = `${INTERNAL_ERROR}: ${e?.message ?? String(error)}`;
+  return verbose && e?.stack ? [head, e.stack, ...causeLines(e.cause)] : [head];
 }
 
-/** The lines an error prints: one per problem, and a stack only with --verbose for a bug. */
-export function errorLines(error: unknown, verbose: boolean): string[] {
-  if (error instanceof ProblemsError) return error.problems.map((p) => `error: ${p}`);
-  if (error instanceof PyroPushError) return [`error: ${error.message}`];
-  const e = error as Error;
-  const head = `internal error (a bug in pyro-push, please report it): ${e?.message ?? String(error)}`;
-  return verbose && e?.stack ? [head, e.stack] : [head];
+function causeLines(cause: unknown): string[] {
+  const lines: string[] = [];
+  for (let c = cause, depth = 0; c !== undefined && c !== null && depth < 5; c = (c as Error).cause, depth++)
+    lines.push(`  caused by: ${c instanceof Error ? `${c.name}: ${c.message}` : String(c)}`);
+  return lines;
 }
 
 export type Paint = (style: 'green' | 'red' | 'yellow' | 'dim' | 'bold', text: string) => string;

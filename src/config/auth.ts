@@ -1,5 +1,5 @@
 import { exclusive, usageError } from '../errors.js';
-import type { CliOptions, EndpointYaml, Env } from './options.js';
+import type { PushOptions, EndpointYaml, Env } from './options.js';
 import { ENV } from './options.js';
 import { Secret } from '../secret.js';
 import type { OAuth2Config } from './oauth2.js';
@@ -16,11 +16,11 @@ export type Auth =
  * another scheme. The one exception is basic auth split across flags and environment
  * (`--username` with PYROSCOPE_PASSWORD), the usual way to keep a password off the command line.
  */
-export function resolveAuth(cli: CliOptions, env: Env, yaml: EndpointYaml, where: string): Auth | undefined {
+export function resolveAuth(cli: PushOptions, env: Env, yaml: EndpointYaml, where: string): Auth | undefined {
   const flagKinds = [
     (cli.username ?? cli.password ?? cli.passwordFile) !== undefined && '--username/--password',
     (cli.bearerToken ?? cli.bearerTokenFile) !== undefined && '--bearer-token',
-    (cli.oauth2ClientId ?? cli.oauth2TokenUrl ?? cli.oauth2ClientSecretFile ?? cli.oauth2Scope ?? cli.oauth2EndpointParam) !== undefined && '--oauth2-*',
+    (cli.oauth2ClientId ?? cli.oauth2TokenUrl ?? cli.oauth2ClientSecretFile ?? cli.oauth2Scopes ?? cli.oauth2EndpointParams) !== undefined && '--oauth2-*',
   ].filter((k): k is string => k !== false);
   if (flagKinds.length > 1) throw usageError(`${flagKinds.join(' and ')} are both given; choose one way to authenticate`);
   exclusive(cli.password, cli.passwordFile, '--password', '--password-file');

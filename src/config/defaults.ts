@@ -16,22 +16,6 @@ export const DEFAULTS = {
   maxRedirects: 10,
   enableHttp2: true,
   tlsMinVersion: 'TLS12',
-  delta: 'false',
   receivePort: 4040,
   receiveHost: '127.0.0.1',
 } as const;
-
-/** The server's default limits (PROTOCOL.md §2–3), checked before sending. */
-export const SERVER_LIMITS = {
-  maxProfileBytes: 4 * 1024 * 1024,
-  /** The ingestion rate limiter's burst: a bigger profile gets 429 on every try. */
-  rateLimitBurstBytes: 2 * 1024 * 1024,
-  maxSamples: 16_000,
-  maxLabelNames: 30,
-  maxLabelNameBytes: 1024,
-  maxLabelValueBytes: 2048,
-  ingestionWindowPastMs: 60 * 60 * 1000,
-  ingestionWindowFutureMs: 10 * 60 * 1000,
-} as const;
-
-export const PUSH_PATH = '/push.v1.PusherService/Push';

@@ -20,7 +20,13 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w|y)/y;
  * Parses `1m30s`, `500ms`, `0s`, `0`. A bare non-zero number is refused: `--timeout 10` could mean
  * seconds or milliseconds, and guessing wrong turns a retry budget into a hang.
  */
-export function parseDuration(text: string, what: string): number {
+export function parseDuration(text: string | number, what: string): number {
+  if (typeof text === 'number') {
+    // The library's form: milliseconds.
+    if (!Number.isFinite(text) || text < 0) throw usageError(`${what}: ${text} is not a duration in milliseconds (≥ 0)`);
+    if (text > MAX_MS) throw usageError(`${what}: ${text}ms is longer than Node can wait (at most 24d)`);
+    return Math.round(text);
+  }
   const s = text.trim();
   if (s === '0') return 0;
   let total = 0;

@@ -1,7 +1,8 @@
 import { exclusive, usageError } from '../errors.js';
-import type { CliOptions, OAuth2Yaml } from './options.js';
+import type { PushOptions, OAuth2Yaml } from './options.js';
 import { type ProxyConfig, resolveProxy } from './proxy.js';
-import { Secret, redactUrl } from '../secret.js';
+import { Secret } from '../secret.js';
+import { parseHttpUrl } from './url.js';
 import { type TlsConfig, resolveTls } from './tls.js';
 
 /** Client-credentials grant settings; the token request has its own TLS and proxy settings. */
@@ -23,15 +24,9 @@ export function oauth2FromYaml(y: OAuth2Yaml, where: string): OAuth2Config {
 }
 
 /** From flags, the token request shares the endpoint's TLS and proxy flags (one corporate CA, one proxy). */
-export function oauth2FromFlags(cli: CliOptions): OAuth2Config {
-  const params: Record<string, string> = {};
-  for (const p of cli.oauth2EndpointParam ?? []) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw usageError(`--oauth2-endpoint-param "${p}": expected key=value`);
-    params[p.slice(0, eq)] = p.slice(eq + 1);
-  }
+export function oauth2FromFlags(cli: PushOptions): OAuth2Config {
   const secret = cli.oauth2ClientSecretFile !== undefined ? Secret.fromFile(cli.oauth2ClientSecretFile, '--oauth2-client-secret-file') : undefined;
-  return build(cli.oauth2ClientId, secret, cli.oauth2TokenUrl, cli.oauth2Scope ?? [], params, resolveTls(undefined, cli, 'tls'), resolveProxy({}, cli, 'proxy'), FLAG_NAMES);
+  return build(cli.oauth2ClientId, secret, cli.oauth2TokenUrl, cli.oauth2Scopes ?? [], cli.oauth2EndpointParams ?? {}, resolveTls(undefined, cli, 'tls'), resolveProxy({}, cli, 'proxy'), FLAG_NAMES);
 }
 
 /** How each setting is called where it came from, for messages. */
@@ -70,13 +65,8 @@ function build(
   if (!clientId) throw usageError(`oauth2 needs a client id: set ${names.clientId}`, 'CONFIG');
   if (!clientSecret) throw usageError(`oauth2 needs a client secret: set ${names.secret}`, 'CONFIG');
   if (!tokenUrl) throw usageError(`oauth2 needs a token URL: set ${names.tokenUrl}`, 'CONFIG');
-  let url: URL;
-  try {
-    url = new URL(tokenUrl);
-  } catch {
-    throw usageError(`${names.tokenUrl} "${redactUrl(tokenUrl)}" is not a URL`, 'CONFIG');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${names.tokenUrl} must be http:// or https://`, 'CONFIG');
+  // Credentials in the token URL would be printed wherever the URL is (--dry-run, --verbose, errors).
+  const url = parseHttpUrl(tokenUrl, names.tokenUrl, { credentialsBelong: `${names.clientId} and ${names.secret}`, example: 'https://auth.example.com/oauth2/token' });
   if (scopes.length > 0 && Object.hasOwn(endpointParams, 'scope'))
     throw usageError(`${names.scopeParam} cannot be combined with ${names.scopes}; use one`, 'CONFIG');
   return { clientId, clientSecret, tokenUrl: url.toString(), scopes, endpointParams, tls, proxy };

@@ -1,55 +1,85 @@
 /**
- * Input option types: what a user wrote, unvalidated, as each source gives it. `config.ts` turns them
- * into the resolved types; nothing else reads these.
+ * Input option types: what a user wrote, unvalidated, as each source gives it (flags, library options,
+ * YAML, environment). `resolve.ts` turns them into the resolved types.
  */
 
-/** Flags as commander hands them over; only flags given on the command line are present. */
-export interface CliOptions {
-  url?: string[];
+/** The settings a flag and the library name alike. */
+interface CommonOptions {
+  /** A YAML config file (Alloy `pyroscope.write` names). */
   config?: string;
-  label?: string[];
   serviceName?: string;
   profileName?: string;
   tenantId?: string;
-  header?: string[];
   username?: string;
   password?: string;
   passwordFile?: string;
   bearerToken?: string;
   bearerTokenFile?: string;
-  timeout?: string;
-  minBackoff?: string;
-  maxBackoff?: string;
-  maxAttempts?: string;
   retryOn429?: boolean;
-  deadline?: string;
-  concurrency?: string;
   overrideTimestamp?: boolean;
   strict?: boolean;
   strictLabelNames?: boolean;
   dryRun?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-  color?: boolean;
-  // transport
   caFile?: string;
   certFile?: string;
   keyFile?: string;
   insecureSkipVerify?: boolean;
   serverName?: string;
-  tlsMinVersion?: string;
   proxyUrl?: string;
+  /** Comma-separated hosts that skip the proxy (no_proxy). */
   proxyBypass?: string;
   proxyFromEnvironment?: boolean;
-  proxyConnectHeader?: string[];
   http2?: boolean;
   followRedirects?: boolean;
   oauth2ClientId?: string;
   oauth2ClientSecretFile?: string;
   oauth2TokenUrl?: string;
+}
+
+/** A duration as Go writes it (`'10s'`, `'1m30s'`) or a number of milliseconds. */
+export type Duration = string | number;
+export type TlsMinVersion = 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13';
+
+/** The library's options (`push(inputs, options)`): typed values; the CLI converts its flags into these. */
+export interface PushOptions extends CommonOptions {
+  /** One endpoint or several; replaces the config file's endpoints. */
+  url?: string | string[];
+  /** Series labels; an empty value removes a config file's external label. */
+  labels?: Record<string, string>;
+  headers?: Record<string, string>;
+  timeout?: Duration;
+  minBackoff?: Duration;
+  maxBackoff?: Duration;
+  /** Attempts in total; 0 = until `deadline`. */
+  maxAttempts?: number;
+  /** The whole run's time limit; 0 = none. */
+  deadline?: Duration;
+  concurrency?: number;
+  tlsMinVersion?: TlsMinVersion;
+  proxyConnectHeaders?: Record<string, string>;
+  oauth2Scopes?: string[];
+  oauth2EndpointParams?: Record<string, string>;
+}
+
+/** Flags as commander hands them over; only flags given on the command line are present. */
+export interface CliOptions extends CommonOptions {
+  url?: string[];
+  label?: string[];
+  header?: string[];
+  timeout?: string;
+  minBackoff?: string;
+  maxBackoff?: string;
+  maxAttempts?: string;
+  deadline?: string;
+  concurrency?: string;
+  tlsMinVersion?: string;
+  proxyConnectHeader?: string[];
   oauth2Scope?: string[];
   oauth2EndpointParam?: string[];
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
 }
 
 /** `tls_config` block, Alloy / prometheus/common names. */

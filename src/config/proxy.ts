@@ -1,7 +1,7 @@
 import { usageError } from '../errors.js';
-import type { CliOptions, ProxyYaml } from './options.js';
+import type { PushOptions, ProxyYaml } from './options.js';
 import { Secret, redactUrl } from '../secret.js';
-import { parseHeaderFlag } from './headers.js';
+import { parseHttpUrl } from './url.js';
 
 /** Where requests go: straight, through one proxy, or as HTTP_PROXY/HTTPS_PROXY/NO_PROXY say. */
 export type ProxyConfig =
@@ -16,17 +16,18 @@ export type ProxyConfig =
       connectHeaders: Record<string, Secret>;
     };
 
+/** A proxy URL may carry its own credentials (they are kept secret). */
+export const PROXY_URL_RULES = { example: 'http://proxy.corp:3128' };
+
 /** Flags, when any proxy flag is given, replace the YAML proxy settings as a whole. */
-export function resolveProxy(yaml: ProxyYaml, cli: CliOptions | undefined, where: string): ProxyConfig {
-  const fromCli = cli && (cli.proxyUrl ?? cli.proxyBypass ?? cli.proxyFromEnvironment ?? cli.proxyConnectHeader) !== undefined;
+export function resolveProxy(yaml: ProxyYaml, cli: PushOptions | undefined, where: string): ProxyConfig {
+  const fromCli = cli && (cli.proxyUrl ?? cli.proxyBypass ?? cli.proxyFromEnvironment ?? cli.proxyConnectHeaders) !== undefined;
   const p: ProxyYaml = fromCli
     ? {
         ...(cli.proxyUrl !== undefined && { proxy_url: cli.proxyUrl }),
         ...(cli.proxyBypass !== undefined && { no_proxy: cli.proxyBypass }),
         ...(cli.proxyFromEnvironment !== undefined && { proxy_from_environment: cli.proxyFromEnvironment }),
-        ...(cli.proxyConnectHeader !== undefined && {
-          proxy_connect_header: Object.fromEntries(cli.proxyConnectHeader.map((h) => parseHeaderFlag(h, '--proxy-connect-header'))),
-        }),
+        ...(cli.proxyConnectHeaders !== undefined && { proxy_connect_header: cli.proxyConnectHeaders }),
       }
     : yaml;
   const name = fromCli ? { url: '--proxy-url', noProxy: '--proxy-bypass', env: '--proxy-from-environment' } : { url: `${where}.proxy_url`, noProxy: `${where}.no_proxy`, env: `${where}.proxy_from_environment` };
@@ -40,14 +41,7 @@ export function resolveProxy(yaml: ProxyYaml, cli: CliOptions | undefined, where
     if (p.proxy_connect_header !== undefined) throw usageError(`proxy connect headers need ${name.url} or ${name.env}`, 'CONFIG');
     return { mode: 'direct' };
   }
-  let url: URL;
-  try {
-    url = new URL(p.proxy_url);
-  } catch {
-    throw usageError(`${name.url} "${redactUrl(p.proxy_url)}" is not a URL (e.g. http://proxy.corp:3128)`, 'CONFIG');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw usageError(`${name.url}: ${url.protocol.slice(0, -1)} proxies are not supported; use an http:// or https:// proxy`, 'CONFIG');
+  const url = parseHttpUrl(p.proxy_url, name.url, PROXY_URL_RULES);
   return {
     mode: 'url',
     url: Secret.of(url.toString()),

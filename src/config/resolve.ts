@@ -1,14 +1,21 @@
+import { usageError } from '../errors.js';
+import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags } from '../profile/labels.js';
 import { type Auth, resolveAuth } from './auth.js';
 import { DEFAULTS } from './defaults.js';
-import { parseDuration } from './duration.js';
-import { usageError } from '../errors.js';
-import { type Headers, parseHeaderFlag, setHeader } from './headers.js';
-import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
-import { type CliOptions, type ConfigYaml, ENV, type EndpointYaml, type Env } from './options.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { type Headers, setHeader } from './headers.js';
+import { type ConfigYaml, type Duration, ENV, type EndpointYaml, type Env, type PushOptions } from './options.js';
 import { type ProxyConfig, resolveProxy } from './proxy.js';
-import type { RetryPolicy } from '../delivery/retry.js';
-import { redactUrl } from '../secret.js';
 import { type TlsConfig, resolveTls } from './tls.js';
+import { parseHttpUrl } from './url.js';
+
+export interface RetryPolicy {
+  /** Attempts in total, Alloy's `max_backoff_retries`; 0 = until the deadline. */
+  maxAttempts: number;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  retryOn429: boolean;
+}
 
 /** One validated endpoint: everything needed to send, nothing left to parse. */
 export interface Endpoint {
@@ -47,12 +54,13 @@ export interface Resolved {
 const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
 
 /** `yaml` is the already-read --config file (config-file.ts), so that yaml is loaded only when one is given. */
-export function resolveConfig(cli: CliOptions, rawEnv: Env, yaml: ConfigYaml = {}): Resolved {
+export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = {}): Resolved {
   const warnings: string[] = [];
   const env = withoutEmpty(rawEnv, warnings);
 
   // The endpoint list comes whole from one source: --url, else PYROSCOPE_URL, else the config file.
-  const urls = cli.url?.length ? { from: '--url', list: cli.url } : env[ENV.url] !== undefined ? { from: ENV.url, list: [env[ENV.url] as string] } : undefined;
+  const given = cli.url === undefined ? [] : [cli.url].flat();
+  const urls = given.length ? { from: '--url', list: given } : env[ENV.url] !== undefined ? { from: ENV.url, list: [env[ENV.url] as string] } : undefined;
   if (urls && yaml.endpoints?.length)
     warnings.push(`${urls.from} replaces the ${yaml.endpoints.length} endpoint(s) of ${cli.config}; their settings are not used`);
   const endpointYamls: Array<[EndpointYaml, string]> = urls
@@ -70,7 +78,7 @@ export function resolveConfig(cli: CliOptions, rawEnv: Env, yaml: ConfigYaml = {
   }
 
   const externalLabels: Labels = { ...yaml.external_labels };
-  const pairs = (cli.label ?? []).map(parseLabelFlag);
+  const pairs: Array<[string, string]> = Object.entries(cli.labels ?? {});
   for (const [flag, name, value] of [['--service-name', SERVICE_LABEL, cli.serviceName], ['--profile-name', NAME_LABEL, cli.profileName]] as const) {
     if (value === undefined) continue;
     if (value === '') throw usageError(`${flag} is empty; give a value or leave the flag out`, 'LABEL');
@@ -78,7 +86,7 @@ export function resolveConfig(cli: CliOptions, rawEnv: Env, yaml: ConfigYaml = {
   }
   Object.assign(externalLabels, labelsFromFlags(pairs));
 
-  const concurrency = wholeNumber(cli.concurrency ?? String(DEFAULTS.concurrency), '--concurrency', 1);
+  const concurrency = wholeNumber(cli.concurrency ?? DEFAULTS.concurrency, '--concurrency', 1);
   const deadlineMs = parseDuration(cli.deadline ?? DEFAULTS.deadline, '--deadline');
   if (deadlineMs === 0 && endpoints.some((e) => e.retry.maxAttempts === 0))
     throw usageError('--max-attempts 0 (max_backoff_retries: 0) retries until --deadline: set --deadline too, e.g. --deadline 10m');
@@ -98,26 +106,26 @@ export function resolveConfig(cli: CliOptions, rawEnv: Env, yaml: ConfigYaml = {
   };
 }
 
-function resolveEndpoint(y: EndpointYaml, cli: CliOptions, env: Env, where: string): Endpoint {
+function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: string): Endpoint {
   const url = endpointUrl(y.url, where);
-  const duration = (flag: string | undefined, flagName: string, value: string | undefined, key: string, fallback: string) =>
+  const duration = (flag: Duration | undefined, flagName: string, value: string | undefined, key: string, fallback: string) =>
     flag !== undefined ? parseDuration(flag, flagName) : parseDuration(value ?? fallback, value !== undefined ? `${where}.${key}` : flagName);
   const remoteTimeoutMs = duration(cli.timeout, '--timeout', y.remote_timeout, 'remote_timeout', DEFAULTS.remoteTimeout);
   if (remoteTimeoutMs === 0) throw usageError(`${where}: the timeout must be above 0s`);
   const retry: RetryPolicy = {
-    maxAttempts: cli.maxAttempts !== undefined ? wholeNumber(cli.maxAttempts, '--max-attempts', 0) : (y.max_backoff_retries ?? DEFAULTS.maxAttempts),
+    maxAttempts: wholeNumber(cli.maxAttempts ?? y.max_backoff_retries ?? DEFAULTS.maxAttempts, cli.maxAttempts !== undefined ? '--max-attempts' : `${where}.max_backoff_retries`, 0),
     minBackoffMs: duration(cli.minBackoff, '--min-backoff', y.min_backoff_period, 'min_backoff_period', DEFAULTS.minBackoff),
     maxBackoffMs: duration(cli.maxBackoff, '--max-backoff', y.max_backoff_period, 'max_backoff_period', DEFAULTS.maxBackoff),
     retryOn429: cli.retryOn429 ?? y.retry_on_http_429 ?? DEFAULTS.retryOn429,
   };
   if (retry.minBackoffMs > retry.maxBackoffMs)
-    throw usageError(`${where}: the minimum backoff (${cli.minBackoff ?? y.min_backoff_period}) is above the maximum (${cli.maxBackoff ?? y.max_backoff_period ?? DEFAULTS.maxBackoff})`);
+    throw usageError(`${where}: the minimum backoff (${formatDuration(retry.minBackoffMs)}) is above the maximum (${formatDuration(retry.maxBackoffMs)}); raise --max-backoff or lower --min-backoff`);
 
   const headers: Headers = new Map();
   for (const [name, value] of Object.entries(y.headers ?? {})) setHeader(headers, name, value, `${where}.headers`);
   const envTenant = env[ENV.tenantId];
   if (envTenant !== undefined) setHeader(headers, 'X-Scope-OrgID', envTenant, ENV.tenantId);
-  for (const h of cli.header ?? []) setHeader(headers, ...parseHeaderFlag(h), '--header');
+  for (const [name, value] of Object.entries(cli.headers ?? {})) setHeader(headers, name, value, '--header');
   if (cli.tenantId !== undefined) setHeader(headers, 'X-Scope-OrgID', cli.tenantId, '--tenant-id');
   const tenant = headers.get('x-scope-orgid')?.value;
   if (typeof tenant === 'string' && !TENANT.test(tenant))
@@ -140,16 +148,7 @@ function resolveEndpoint(y: EndpointYaml, cli: CliOptions, env: Env, where: stri
 
 function endpointUrl(text: string | undefined, where: string): string {
   if (!text) throw usageError(`${where}: url is required`, 'CONFIG');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw usageError(`${where}: "${redactUrl(text)}" is not a URL (e.g. http://localhost:4040)`, 'CONFIG');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${where}: "${redactUrl(text)}" must start with http:// or https://`, 'CONFIG');
-  if (url.username || url.password) throw usageError(`${where}: put credentials in --username/--password (or basic_auth), not in the URL`, 'CONFIG');
-  // A lone "?" or "#" leaves url.search and url.hash empty, so look at the text; and do not echo a query (it may hold a key).
-  if (/[?#]/.test(text)) throw usageError(`${where}: "${url.origin}${url.pathname}…" has a query or fragment; give the server's base URL`, 'CONFIG');
+  const url = parseHttpUrl(text, where, { credentialsBelong: '--username/--password (or basic_auth)', refuseQuery: true, example: 'http://localhost:4040' });
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
@@ -164,8 +163,9 @@ function withoutEmpty(env: Env, warnings: string[]): Env {
   return out;
 }
 
-function wholeNumber(text: string, flag: string, min: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw usageError(`${flag}: expected a whole number ≥ ${min}, got "${text}"`);
+/** A count from a flag ("3"), the library (3) or YAML (3): a whole number no less than `min`. */
+export function wholeNumber(value: string | number, what: string, min: number): number {
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw usageError(`${what}: expected a whole number ≥ ${min}, got "${value}"`);
   return n;
 }

@@ -2,7 +2,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from './defaults.js';
 import { exclusive, fsProblem, usageError } from '../errors.js';
-import type { CliOptions, TlsYaml } from './options.js';
+import type { PushOptions, TlsYaml } from './options.js';
 import { Secret } from '../secret.js';
 
 const VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
@@ -27,7 +27,7 @@ interface PemSource {
 }
 
 /** Flags override the YAML block field by field (a --ca-file wins over ca_pem and ca_file alike). */
-export function resolveTls(yaml: TlsYaml | undefined, cli: CliOptions | undefined, where: string): TlsConfig {
+export function resolveTls(yaml: TlsYaml | undefined, cli: PushOptions | undefined, where: string): TlsConfig {
   const y: TlsYaml = { ...yaml };
   if (cli?.insecureSkipVerify !== undefined) y.insecure_skip_verify = cli.insecureSkipVerify;
   if (cli?.serverName !== undefined) y.server_name = cli.serverName;

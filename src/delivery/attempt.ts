@@ -1,64 +1,71 @@
-import { STATUS_CODES } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { request } from '../transport/undici.js';
+import { DEFAULTS } from '../config/defaults.js';
 import type { Endpoint } from '../config/resolve.js';
-import { DEFAULTS, PUSH_PATH } from '../config/defaults.js';
-import { classifyNetworkError } from '../transport/network-errors.js';
-import type { Outcome } from './outcome.js';
-import { parseRetryAfter } from './retry.js';
+import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
-import { BODY_EXCERPT_BYTES, CONTENT_TYPE, parseConnectError } from '../protocol/push-api.js';
-import { USER_AGENT } from '../version.js';
+import { readStream } from '../sources/stream.js';
 import { type Authorizer, AuthError } from '../transport/authorizer.js';
+import { classifyNetworkError } from '../transport/network-errors.js';
+import { statusText } from '../transport/status.js';
+import { request } from '../transport/undici.js';
+import { USER_AGENT } from '../version.js';
+import type { Outcome } from './outcome.js';
+import { parseRetryAfter, stoppedOutcome } from './retry.js';
 
-export interface SendContext {
+/** How much of an answer's body a user is shown. */
+export const BODY_EXCERPT_BYTES = 2048;
+
+export interface AttemptContext {
   dispatcher: Dispatcher;
   authorizer: Authorizer;
   now: () => number;
+  /** The run's signal: when it aborts, the attempt ends at once and says why, not "network error". */
+  signal: AbortSignal;
   /** --verbose: request and response detail, secrets as `<secret>`. */
   log?: (line: string) => void;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** One attempt: the request, its redirects and, with OAuth2, one token refresh after a 401. */
-export async function sendOnce(endpoint: Endpoint, body: Uint8Array, timeoutMs: number, ctx: SendContext): Promise<Outcome> {
-  const signal = AbortSignal.timeout(timeoutMs);
+/**
+ * One attempt, whatever the protocol: the request with the endpoint's headers and credentials, its
+ * redirects, one token refresh after a 401 (OAuth2), and the answer turned into an Outcome. It is
+ * bounded by `timeoutMs` and by the run's signal together, the token request included.
+ */
+export async function attemptOnce(endpoint: Endpoint, protocol: Protocol, prepared: PreparedRequest, timeoutMs: number, ctx: AttemptContext): Promise<Outcome> {
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
   let refreshed = false;
-  let url = new URL(endpoint.url + PUSH_PATH);
+  let url = new URL(endpoint.url + prepared.path);
   let crossOrigin = false;
   for (let hop = 0; ; hop++) {
-    let authorization: string | undefined;
-    try {
-      authorization = crossOrigin ? undefined : await ctx.authorizer.header();
-    } catch (err) {
-      if (err instanceof AuthError) return { ok: false, kind: 'auth', message: err.message, retryable: err.retryable };
-      throw err;
-    }
-    const headers = requestHeaders(endpoint, timeoutMs, authorization, crossOrigin);
-    ctx.log?.(`→ POST ${url} (${body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
-    const started = ctx.now();
     let res: Dispatcher.ResponseData;
     let text: string;
+    const started = ctx.now();
     try {
-      res = await request(url, {
-        dispatcher: ctx.dispatcher,
-        method: 'POST',
-        headers: reveal(headers),
-        body,
-        signal,
-      });
+      let authorization: string | undefined;
+      try {
+        authorization = crossOrigin ? undefined : await ctx.authorizer.header(signal);
+      } catch (err) {
+        if (err instanceof AuthError && !ctx.signal.aborted) return { ok: false, kind: 'auth', message: err.message, retryable: err.retryable };
+        throw err;
+      }
+      const headers = requestHeaders(endpoint, { ...prepared.headers, ...protocol.attemptHeaders(timeoutMs) }, authorization, crossOrigin);
+      ctx.log?.(`→ POST ${url} (${prepared.body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
+      res = await request(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: reveal(headers), body: prepared.body, signal });
       // The body can fail too: a server that stalls or resets after its headers.
-      text = await readExcerpt(res.body);
+      text = excerpt(await readStream(res.body, { keep: BODY_EXCERPT_BYTES }));
     } catch (err) {
-      const failure = classifyNetworkError(err, { timeoutMs, https: url.protocol === 'https:', hasClientCert: endpoint.tls.cert !== undefined });
-      ctx.log?.(`← ${failure.code}: ${failure.message}`);
-      return failure;
+      if (ctx.signal.aborted) {
+        ctx.log?.(`← ${stoppedOutcome(ctx.signal.reason).message}`);
+        return stoppedOutcome(ctx.signal.reason);
+      }
+      const problem = classifyNetworkError(err, { timeoutMs, https: url.protocol === 'https:', hasClientCert: endpoint.tls.cert !== undefined });
+      ctx.log?.(`← ${problem.code}: ${problem.message}`);
+      return { ok: false, kind: 'network', ...problem };
     }
     const header = (name: string) => firstHeader(res.headers[name]);
     ctx.log?.(`← ${res.statusCode} in ${ctx.now() - started}ms${text ? `: ${text.slice(0, 200)}` : ''}`);
 
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, status: res.statusCode };
     if (REDIRECTS.has(res.statusCode) && header('location')) {
       const stop = (detail: string): Outcome => ({ ok: false, kind: 'http', status: res.statusCode, statusText: statusText(res.statusCode), detail });
       const next = URL.canParse(header('location') as string, url.href) ? new URL(header('location') as string, url) : undefined;
@@ -75,15 +82,17 @@ export async function sendOnce(endpoint: Endpoint, body: Uint8Array, timeoutMs: 
       hop--;
       continue;
     }
-    const connect = parseConnectError(header('content-type'), text);
+    const answer = protocol.readAnswer(res.statusCode, header('content-type'), text);
+    if (answer.ok) return { ok: true, status: res.statusCode };
     const retryAfterMs = parseRetryAfter(header('retry-after'), ctx.now());
     return {
       ok: false,
       kind: 'http',
       status: res.statusCode,
       statusText: statusText(res.statusCode),
+      ...(answer.code !== undefined && { connectCode: answer.code }),
       // One line per failure: newlines in a body would break the result line apart.
-      ...(connect ? { connectCode: connect.code, detail: oneLine(connect.message) } : { detail: oneLine(text) }),
+      detail: oneLine(answer.detail),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     };
   }
@@ -95,13 +104,8 @@ type HeaderList = Record<string, string | Secret>;
  * Custom headers (tenant included) and credentials go only to the endpoint's own origin: a redirect
  * elsewhere gets the protocol headers alone.
  */
-function requestHeaders(endpoint: Endpoint, timeoutMs: number, authorization: string | undefined, crossOrigin: boolean): HeaderList {
-  const out: HeaderList = {
-    'content-type': CONTENT_TYPE,
-    'connect-protocol-version': '1',
-    'connect-timeout-ms': String(timeoutMs),
-    'user-agent': USER_AGENT,
-  };
+function requestHeaders(endpoint: Endpoint, protocolHeaders: Record<string, string>, authorization: string | undefined, crossOrigin: boolean): HeaderList {
+  const out: HeaderList = { ...protocolHeaders, 'user-agent': USER_AGENT };
   if (crossOrigin) return out;
   for (const { name, value } of endpoint.headers.values()) out[name.toLowerCase()] = value;
   if (authorization !== undefined) out.authorization = Secret.of(authorization);
@@ -110,6 +114,11 @@ function requestHeaders(endpoint: Endpoint, timeoutMs: number, authorization: st
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+function excerpt({ bytes, total }: { bytes: Buffer; total: number }): string {
+  const text = bytes.toString('utf8');
+  return total > bytes.length ? `${text}…` : text;
 }
 
 function viaProxy(e: Endpoint): string {
@@ -126,22 +135,6 @@ function formatHeaders(headers: HeaderList): string {
     .join('; ');
 }
 
-async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < BODY_EXCERPT_BYTES) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  const all = Buffer.concat(chunks);
-  const text = all.subarray(0, BODY_EXCERPT_BYTES).toString('utf8');
-  return size > BODY_EXCERPT_BYTES ? `${text}…` : text;
-}
-
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-export function statusText(status: number): string {
-  return STATUS_CODES[status] ?? '';
 }

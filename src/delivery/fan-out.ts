@@ -1,35 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
 import type { Endpoint, RunConfig } from '../config/resolve.js';
-import { PUSH_PATH } from '../config/defaults.js';
-import { loadBytes, withTimestamp } from '../sources/inputs.js';
-import { type Failure, type Outcome, describeFailure } from './outcome.js';
+import { INTERNAL_ERROR } from '../errors.js';
 import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
-import { mapPool } from './pool.js';
-import { type Clock, deliverWithRetries, isThrottled } from './retry.js';
+import { withTimestamp } from '../profile/pprof.js';
+import type { Protocol } from '../protocol/protocol.js';
+import { PUSH_API } from '../protocol/push-api.js';
+import { type InputProfile, InputChangedError, loadBytes } from '../sources/inputs.js';
 import type { Authorizer } from '../transport/authorizer.js';
-import { type SendContext, sendOnce } from './attempt.js';
-import { encodePushRequest } from '../protocol/push-api.js';
-
-export interface EndpointResult {
-  endpoint: string;
-  ok: boolean;
-  /** HTTP status of the last answer, when there was one. */
-  status?: number;
-  attempts: number;
-  /** One line, secrets redacted, when !ok. */
-  error?: string;
-  /** A bug in pyro-push, not the server's or the network's doing: the run exits 3. */
-  internal?: true;
-  failure?: Failure;
-}
-
-export interface ProfileResult {
-  profile: string;
-  labels: Record<string, string>;
-  bytes: number;
-  endpoints: EndpointResult[];
-}
+import { type AttemptContext, attemptOnce } from './attempt.js';
+import { type Failure, type Outcome, describeFailure } from './outcome.js';
+import { mapPool } from './pool.js';
+import type { EndpointResult, ProfileResult } from './result.js';
+import { deliverWithRetries, isThrottled, stoppedOutcome } from './retry.js';
 
 /** How one endpoint is reached: its transport and its credentials. */
 export interface Connection {
@@ -40,10 +24,14 @@ export interface Connection {
 /** What delivery needs from outside, so that tests and the library API can supply their own. */
 export interface DeliverDeps {
   clock: Clock;
+  /** The run's signal, already bounded by its --deadline: every wait of every attempt ends with it. */
+  signal: AbortSignal;
+  /** When the run's --deadline falls, as a clock time. */
+  deadline?: { at: number; by: string };
   connectionFor(endpoint: Endpoint): Connection;
   log?: (line: string) => void;
-  onResult?: (profile: PlannedProfile, result: EndpointResult) => void;
-  onRetry?: (profile: PlannedProfile, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
+  onResult?: (profile: PlannedProfile<InputProfile>, result: EndpointResult) => void;
+  onRetry?: (profile: PlannedProfile<InputProfile>, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
 }
 
 /**
@@ -51,19 +39,19 @@ export interface DeliverDeps {
  * or failing endpoint never holds up another; a profile's bytes are read when its turn comes, so memory
  * grows with --concurrency, not with the number of inputs.
  */
-export async function deliver(profiles: PlannedProfile[], config: RunConfig, deps: DeliverDeps): Promise<ProfileResult[]> {
-  const deadlineAt = config.deadlineMs > 0 ? deps.clock.now() + config.deadlineMs : undefined;
+export async function deliver(profiles: PlannedProfile<InputProfile>[], config: RunConfig, deps: DeliverDeps): Promise<ProfileResult[]> {
   const perEndpoint = await Promise.all(
     config.endpoints.map((endpoint) => {
-      const ctx: SendContext = {
+      const ctx: AttemptContext = {
         ...deps.connectionFor(endpoint),
         now: deps.clock.now,
+        signal: deps.signal,
         ...(deps.log && { log: (line: string) => deps.log?.(`[${endpoint.name}] ${line}`) }),
       };
       return mapPool(profiles, config.concurrency, async (profile) => {
         // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
-        const result = await deliverOne(profile, endpoint, config, ctx, deps, deadlineAt).catch(
-          (err: Error): EndpointResult => ({ endpoint: endpoint.name, ok: false, attempts: 0, internal: true, error: `internal error (a bug in pyro-push, please report it): ${err?.message ?? err}` }),
+        const result = await deliverOne(profile, endpoint, PUSH_API, config, ctx, deps).catch(
+          (err: Error): EndpointResult => ({ endpoint: endpoint.name, ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }),
         );
         deps.onResult?.(profile, result);
         return result;
@@ -79,38 +67,47 @@ export async function deliver(profiles: PlannedProfile[], config: RunConfig, dep
 }
 
 async function deliverOne(
-  profile: PlannedProfile,
+  profile: PlannedProfile<InputProfile>,
   endpoint: Endpoint,
+  protocol: Protocol,
   config: RunConfig,
-  ctx: SendContext,
+  ctx: AttemptContext,
   deps: DeliverDeps,
-  deadlineAt: number | undefined,
 ): Promise<EndpointResult> {
-  let body: Uint8Array;
-  try {
-    const bytes = await loadBytes(profile.input);
-    const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, deps.clock.now()) : bytes;
-    body = encodePushRequest(profile.labels, sent, randomUUID());
-  } catch (err) {
-    return { endpoint: endpoint.name, ok: false, attempts: 0, error: (err as Error).message };
-  }
-  const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
-    const outcome = await sendOnce(endpoint, body, timeoutMs, ctx);
-    if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input))
-      return { ...outcome, permanentReason: 'the profile is above the 2 MiB rate-limit burst, so waiting cannot help' };
-    return outcome;
-  };
-  const delivery = await deliverWithRetries(attempt, { ...endpoint.retry, remoteTimeoutMs: endpoint.remoteTimeoutMs }, deps.clock, deadlineAt, (n, failure, wait) =>
-    deps.onRetry?.(profile, endpoint, n, failure, wait),
-  );
-  const { outcome, attempts } = delivery;
-  if (outcome.ok) return { endpoint: endpoint.name, ok: true, status: outcome.status, attempts };
-  return {
+  const failed = (outcome: Failure, attempts: number, stoppedBy?: string): EndpointResult => ({
     endpoint: endpoint.name,
     ok: false,
     ...(outcome.kind === 'http' && { status: outcome.status }),
     attempts,
-    error: `push failed: [POST] "${endpoint.url}${PUSH_PATH}": ${describeFailure(outcome, attempts, delivery.stoppedBy && '--deadline')}`,
+    error: `push failed: [POST] "${endpoint.url}${protocol.path}": ${describeFailure(outcome, attempts, stoppedBy)}`,
     failure: outcome,
+  });
+  // Not even read once the run is stopped: its turn never came.
+  if (deps.signal.aborted) return failed(stoppedOutcome(deps.signal.reason), 0);
+  let bytes: Uint8Array;
+  try {
+    bytes = await loadBytes(profile.input, deps.signal);
+  } catch (err) {
+    if (deps.signal.aborted) return failed(stoppedOutcome(deps.signal.reason), 0);
+    // A file rewritten or removed after validation is the user's world, not a bug; anything else is one.
+    if (err instanceof InputChangedError) return { endpoint: endpoint.name, ok: false, attempts: 0, error: err.message };
+    throw err;
+  }
+  const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, deps.clock.now()) : bytes;
+  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID() });
+  const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
+    const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
+    if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input))
+      return { ...outcome, permanentReason: 'the profile is above the 2 MiB rate-limit burst, so waiting cannot help' };
+    return outcome;
   };
+  const delivery = await deliverWithRetries(
+    attempt,
+    { ...endpoint.retry, remoteTimeoutMs: endpoint.remoteTimeoutMs },
+    { clock: deps.clock, signal: deps.signal, ...(deps.deadline && { deadline: deps.deadline }) },
+    (n, failure, wait) => deps.onRetry?.(profile, endpoint, n, failure, wait),
+  );
+  const { outcome, attempts } = delivery;
+  if (outcome.ok) return { endpoint: endpoint.name, ok: true, status: outcome.status, attempts };
+  return failed(outcome, attempts, delivery.stoppedBy);
 }

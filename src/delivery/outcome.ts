@@ -1,20 +1,19 @@
-/** What one attempt to deliver a profile to an endpoint came to. Plain data: printed, retried, reported. */
-export type Outcome =
-  | { ok: true; status: number }
-  | HttpFailure
-  | NetworkFailure
-  | AuthFailure
-  | DeadlineFailure;
+import type { NetworkProblem } from '../transport/network-errors.js';
 
-/** The server (or a proxy or load balancer in front of it) answered with a status other than 200. */
+/** What one attempt to deliver a profile to an endpoint came to. Plain data: printed, retried, reported. */
+export type Outcome = { ok: true; status: number } | Failure;
+
+export type Failure = HttpFailure | NetworkFailure | AuthFailure | StoppedFailure;
+
+/** The server (or a proxy or load balancer in front of it) answered, and not with success. */
 export interface HttpFailure {
   ok: false;
   kind: 'http';
   status: number;
   statusText: string;
-  /** From a Connect JSON error body; absent when something else answered. */
+  /** The protocol's error code (Connect), from its error body; absent when something else answered. */
   connectCode?: string;
-  /** The Connect message, or the first ~2 KiB of a body that is not Connect JSON. */
+  /** The protocol's message, or the first ~2 KiB of a body that is not the protocol's. */
   detail: string;
   retryAfterMs?: number;
   /** Set when the answer cannot change on a retry although its code says otherwise (a profile over the rate-limit burst). */
@@ -22,13 +21,9 @@ export interface HttpFailure {
 }
 
 /** No HTTP answer: refused, reset, timed out, TLS failed. */
-export interface NetworkFailure {
+export interface NetworkFailure extends NetworkProblem {
   ok: false;
   kind: 'network';
-  code: string;
-  message: string;
-  /** TLS and name errors will fail the same way again. */
-  retryable: boolean;
 }
 
 /** Credentials could not be had: the OAuth2 token endpoint refused or failed, or a secret file vanished. */
@@ -39,26 +34,26 @@ export interface AuthFailure {
   retryable: boolean;
 }
 
-/** Never attempted: the run's --deadline passed while the profile waited for its turn. */
-export interface DeadlineFailure {
+/** The run was cut short (its --deadline, or an interrupt) before or while this attempt ran: never retried. */
+export interface StoppedFailure {
   ok: false;
-  kind: 'deadline';
+  kind: 'stopped';
+  why: 'deadline' | 'interrupted';
+  /** `stopped by --deadline 2s`, `interrupted (SIGINT)`. */
   message: string;
 }
 
-export type Failure = HttpFailure | NetworkFailure | AuthFailure | DeadlineFailure;
-
 /** `503 Service Unavailable after 5 attempts: <body>` — the cause first, the server's words last. */
 export function describeFailure(f: Failure, attempts: number, stoppedBy?: string): string {
-  const times = `after ${attempts === 1 ? '1 attempt' : `${attempts} attempts`}${stoppedBy ? `, stopped by ${stoppedBy}` : ''}`;
+  const times = `after ${attempts === 1 ? '1 attempt' : `${attempts} attempts`}${stoppedBy ? `, ${stoppedBy}` : ''}`;
   switch (f.kind) {
     case 'http': {
       const head = `${f.status} ${f.statusText}`.trim() + (f.connectCode ? ` (${f.connectCode})` : '');
       const tail = [f.detail, f.permanentReason].filter(Boolean).join('; ');
       return `${head} ${times}${tail ? `: ${tail}` : ''}`;
     }
-    case 'deadline':
-      return f.message;
+    case 'stopped':
+      return attempts === 0 ? `not sent: ${f.message} before its turn` : `${f.message} during attempt ${attempts}`;
     default:
       return `${f.message} ${times}`;
   }

@@ -1,32 +1,9 @@
-import type { Failure, Outcome } from './outcome.js';
-
-export interface RetryPolicy {
-  /** Attempts in total, Alloy's `max_backoff_retries`; 0 = until the deadline. */
-  maxAttempts: number;
-  minBackoffMs: number;
-  maxBackoffMs: number;
-  retryOn429: boolean;
-}
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  /** In [0, 1), for jitter. */
-  random(): number;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
-
-const RETRYABLE_CONNECT_CODES = new Set(['deadline_exceeded', 'unknown', 'internal', 'unavailable', 'data_loss', 'aborted']);
-
-/** An HTTP status that may turn out otherwise on a later try: 408, 429 and 5xx. */
-export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
+import type { Clock } from '../clock.js';
+import type { RetryPolicy } from '../config/resolve.js';
+import { RunStopped } from '../errors.js';
+import { CONNECT_CODES, isConnectCode } from '../protocol/connect.js';
+import { isTransientStatus } from '../transport/status.js';
+import type { Failure, Outcome, StoppedFailure } from './outcome.js';
 
 /** The server asked us to slow down: Connect `resource_exhausted`, or a plain 429 from something else. */
 export function isThrottled(failure: Failure): boolean {
@@ -35,11 +12,11 @@ export function isThrottled(failure: Failure): boolean {
 
 /** Whether the same request could succeed later (PROTOCOL.md §4). Pure. */
 export function shouldRetry(failure: Failure, policy: Pick<RetryPolicy, 'retryOn429'>): boolean {
-  if (failure.kind === 'deadline') return false;
+  if (failure.kind === 'stopped') return false;
   if (failure.kind !== 'http') return failure.retryable;
   if (failure.permanentReason) return false;
   if (isThrottled(failure)) return policy.retryOn429;
-  if (failure.connectCode !== undefined) return RETRYABLE_CONNECT_CODES.has(failure.connectCode);
+  if (failure.connectCode !== undefined && isConnectCode(failure.connectCode)) return CONNECT_CODES[failure.connectCode].retryable;
   return isTransientStatus(failure.status);
 }
 
@@ -64,34 +41,58 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
+/** What the loop runs under: time, the run's signal, and when the run's --deadline falls. */
+export interface RetryRun {
+  clock: Clock;
+  /** Aborted by the run's --deadline or by the caller: no attempt starts after it, no wait goes on. */
+  signal: AbortSignal;
+  /** The deadline as a clock time, so that a wait that would end past it is not begun. */
+  deadline?: { at: number; by: string };
+}
+
 export interface Delivery {
   outcome: Outcome;
   attempts: number;
-  /** Why the loop stopped short of the attempt limit, when it did. */
-  stoppedBy?: 'deadline';
+  /** Set when the run was cut short after a failed attempt: the failure stands, and this says why no retry came. */
+  stoppedBy?: string;
+}
+
+/** An abort reason as an outcome. */
+export function stoppedOutcome(reason: unknown): StoppedFailure {
+  const stop = RunStopped.from(reason);
+  return { ok: false, kind: 'stopped', why: stop.why, message: stop.message };
 }
 
 /**
  * The one retry loop. `attempt` gets the attempt number and the time it may take; the loop decides,
- * from pure functions, whether and when to try again.
+ * from pure functions, whether and when to try again. Every wait ends when `run.signal` aborts.
  */
 export async function deliverWithRetries(
   attempt: (n: number, timeoutMs: number) => Promise<Outcome>,
   policy: RetryPolicy & { remoteTimeoutMs: number },
-  clock: Clock,
-  deadlineAt: number | undefined,
+  run: RetryRun,
   onRetry?: (n: number, failure: Failure, waitMs: number) => void,
 ): Promise<Delivery> {
+  const { clock, signal, deadline } = run;
+  let last: Failure | undefined;
   for (let n = 1; ; n++) {
-    const left = deadlineAt === undefined ? Infinity : deadlineAt - clock.now();
-    // Only a profile still waiting for its first turn gets here with no time left: it is not sent at all.
-    if (left <= 0) return { outcome: { ok: false, kind: 'deadline', message: 'not sent: --deadline was reached before its turn' }, attempts: n - 1, stoppedBy: 'deadline' };
+    const left = deadline === undefined ? Infinity : deadline.at - clock.now();
+    if (signal.aborted || left <= 0) {
+      const stop = signal.aborted ? stoppedOutcome(signal.reason) : stoppedOutcome(new RunStopped('deadline', (deadline as { by: string }).by));
+      return last ? { outcome: last, attempts: n - 1, stoppedBy: stop.message } : { outcome: stop, attempts: 0 };
+    }
     const outcome = await attempt(n, Math.max(1, Math.min(policy.remoteTimeoutMs, left)));
     if (outcome.ok || !shouldRetry(outcome, policy)) return { outcome, attempts: n };
     if (policy.maxAttempts > 0 && n >= policy.maxAttempts) return { outcome, attempts: n };
+    last = outcome;
     const wait = retryDelay(n, policy, clock.random(), outcome.kind === 'http' ? outcome.retryAfterMs : undefined);
-    if (deadlineAt !== undefined && clock.now() + wait >= deadlineAt) return { outcome, attempts: n, stoppedBy: 'deadline' };
+    if (deadline !== undefined && clock.now() + wait >= deadline.at) return { outcome, attempts: n, stoppedBy: `stopped by ${deadline.by}` };
     onRetry?.(n, outcome, wait);
-    await clock.sleep(wait);
+    try {
+      await clock.sleep(wait, signal);
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      return { outcome, attempts: n, stoppedBy: stoppedOutcome(signal.reason).message };
+    }
   }
 }

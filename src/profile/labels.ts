@@ -1,4 +1,4 @@
-import { SERVER_LIMITS } from '../config/defaults.js';
+import { SERVER_LIMITS } from './server-limits.js';
 import { ProblemsError, usageError } from '../errors.js';
 
 export type Labels = Record<string, string>;
@@ -6,6 +6,11 @@ export type Labels = Record<string, string>;
 export const NAME_LABEL = '__name__';
 export const DELTA_LABEL = '__delta__';
 export const SERVICE_LABEL = 'service_name';
+/**
+ * Sent unless a label says otherwise: a one-shot upload of a cumulative Go heap profile is otherwise
+ * stored empty on its first upload by the v1 ingester path (PROTOCOL.md §2).
+ */
+export const DELTA_DEFAULT = 'false';
 
 /** `name=value` from `--label`; an empty value is kept so that it can delete a config label. */
 export function parseLabelFlag(text: string): [string, string] {

@@ -1,17 +1,30 @@
-import { DEFAULTS, SERVER_LIMITS } from '../config/defaults.js';
-import type { RunConfig } from '../config/resolve.js';
-import type { InputProfile } from '../sources/inputs.js';
-import { DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels } from './labels.js';
+import { DELTA_DEFAULT, DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels } from './labels.js';
 import { deriveProfileName } from './name.js';
+import type { ProfileFacts } from './pprof.js';
+import { SERVER_LIMITS } from './server-limits.js';
+
+/** What planning needs to know of an input: its name and what decoding it told. */
+export interface PlanInput extends ProfileFacts {
+  name: string;
+}
+
+/** What planning needs of the run's settings (a RunConfig has them all). */
+export interface PlanSettings {
+  /** Labels laid over every profile's own (Alloy's external_labels); an empty value deletes. */
+  externalLabels: Labels;
+  legacyLabelNames: boolean;
+  strict: boolean;
+  overrideTimestamp: boolean;
+}
 
 /** A validated input with the exact labels it will be sent with. */
-export interface PlannedProfile {
-  input: InputProfile;
+export interface PlannedProfile<T extends PlanInput = PlanInput> {
+  input: T;
   labels: Labels;
 }
 
-export interface Plan {
-  profiles: PlannedProfile[];
+export interface Plan<T extends PlanInput> {
+  profiles: PlannedProfile<T>[];
   /** Each makes the run exit 2 before sending anything. */
   problems: string[];
   warnings: string[];
@@ -20,12 +33,12 @@ export interface Plan {
 const MiB = 1024 * 1024;
 
 /** Labels for every input, and every reason the server would refuse one (refused here with --strict). */
-export function planProfiles(inputs: InputProfile[], config: RunConfig, nowMs: number): Plan {
+export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSettings, nowMs: number): Plan<T> {
   const problems = new Set<string>();
   const warnings: string[] = [];
-  const profiles: PlannedProfile[] = [];
+  const profiles: PlannedProfile<T>[] = [];
   for (const input of inputs) {
-    const own: Labels = { [DELTA_LABEL]: DEFAULTS.delta };
+    const own: Labels = { [DELTA_LABEL]: DELTA_DEFAULT };
     const derived = deriveProfileName(input.shape, input.name);
     if (derived) own[NAME_LABEL] = derived;
     const labels = mergeLabels(own, config.externalLabels);
@@ -45,7 +58,7 @@ export function planProfiles(inputs: InputProfile[], config: RunConfig, nowMs: n
 }
 
 /** The server's default limits (PROTOCOL.md §3): each is a sure rejection. */
-function limitWarnings(input: InputProfile, overrideTimestamp: boolean, nowMs: number): string[] {
+function limitWarnings(input: PlanInput, overrideTimestamp: boolean, nowMs: number): string[] {
   const out: string[] = [];
   const size = input.uncompressedSize;
   if (size > SERVER_LIMITS.maxProfileBytes)
@@ -62,12 +75,12 @@ function limitWarnings(input: InputProfile, overrideTimestamp: boolean, nowMs: n
   return out;
 }
 
-function suggestName(input: InputProfile): string {
+function suggestName(input: PlanInput): string {
   const t = input.shape.sampleTypes;
   return t.includes('contentions') || t.includes('delay') ? 'mutex or block' : 'process_cpu';
 }
 
 /** True when a 429 for this profile cannot turn into a 200 by waiting. */
-export function overRateLimitBurst(input: InputProfile): boolean {
+export function overRateLimitBurst(input: ProfileFacts): boolean {
   return input.uncompressedSize > SERVER_LIMITS.rateLimitBurstBytes;
 }

@@ -3,12 +3,15 @@ import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, cr
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
-import { PUSH_PATH, SERVER_LIMITS } from '../config/defaults.js';
-import { isGzip, stringTableIsUtf8 } from '../sources/inputs.js';
 import { NAME_LABEL, SERVICE_LABEL, formatLabels } from '../profile/labels.js';
-import { CONNECT_STATUS, decodePushRequest } from '../protocol/push-api.js';
+import { ProfileError, decodeProfile, isGzip } from '../profile/pprof.js';
+import { SERVER_LIMITS } from '../profile/server-limits.js';
+import { CONNECT_CODES, type ConnectCode } from '../protocol/connect.js';
+import { PUSH_PATH, decodePushRequest } from '../protocol/push-api.js';
+import { readStream } from '../sources/stream.js';
+
+/** The largest request body taken (the server's own limit is far lower per profile): 413 above it. */
+export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
 /** One profile as the receiver got it. */
 export interface ReceivedProfile {
@@ -49,12 +52,13 @@ export function createPushHandler(opts: ReceiverOptions = {}) {
   let requests = 0;
   const handler = async (req: Req, res: Res) => {
     const count = ++requests;
-    const body = await readBody(req);
+    const { bytes: body, total } = await readStream(req, { keep: MAX_REQUEST_BYTES });
     const scripted = opts.script?.({ headers: req.headers, count });
     if (scripted) return reply(res, scripted.status, scripted.body ?? '', { 'content-type': 'text/plain', ...scripted.headers });
     if (req.url !== PUSH_PATH) return reply(res, 404, '404 page not found', { 'content-type': 'text/plain' });
     if (req.method !== 'POST') return reply(res, 405, '', {});
     if (req.headers['content-type'] !== 'application/proto') return reply(res, 415, '', {});
+    if (total > MAX_REQUEST_BYTES) return reply(res, 413, 'request body too large', { 'content-type': 'text/plain' });
     let request;
     try {
       request = decodePushRequest(body);
@@ -99,39 +103,27 @@ function outFileName(n: number, p: ReceivedProfile): string {
   return `${String(n).padStart(4, '0')}-${safe(p.labels[SERVICE_LABEL] ?? 'unknown')}-${safe(p.labels[NAME_LABEL] ?? '')}.pb${isGzip(p.rawProfile) ? '.gz' : ''}`;
 }
 
-/** The profile's sample types, or why the server would refuse it. */
+/** The profile's sample types, or why the server would refuse it: the sender's own check, answered as the server words it. */
 function checkProfile(bytes: Uint8Array): string[] | string {
-  let raw: Uint8Array = bytes;
+  let facts;
   try {
-    if (isGzip(bytes)) raw = gunzipSync(bytes);
-  } catch {
-    return 'failed to decompress profile';
-  }
-  if (raw.length > SERVER_LIMITS.maxProfileBytes) return `uncompressed profile payload size exceeds limit of ${SERVER_LIMITS.maxProfileBytes} bytes`;
-  let profile: Profile;
-  try {
-    profile = Profile.decode(raw);
+    facts = decodeProfile(bytes);
   } catch (err) {
-    return `failed to parse profile: ${(err as Error).message}`;
+    if (err instanceof ProfileError) return `failed to parse profile: ${err.message}`;
+    throw err;
   }
-  if (!stringTableIsUtf8(raw)) return 'profile contains invalid UTF-8 in its string table';
-  if (profile.sample.length > SERVER_LIMITS.maxSamples) return `profile has ${profile.sample.length} samples; limit is ${SERVER_LIMITS.maxSamples}`;
-  return profile.sampleType.map((t) => `${profile.stringTable.strings[Number(t.type)]}/${profile.stringTable.strings[Number(t.unit)]}`);
+  if (facts.uncompressedSize > SERVER_LIMITS.maxProfileBytes) return `uncompressed profile payload size exceeds limit of ${SERVER_LIMITS.maxProfileBytes} bytes`;
+  if (facts.sampleCount > SERVER_LIMITS.maxSamples) return `profile has ${facts.sampleCount} samples; limit is ${SERVER_LIMITS.maxSamples}`;
+  return facts.sampleTypeUnits;
 }
 
-function connectError(res: Res, code: string, message: string): void {
-  reply(res, CONNECT_STATUS[code] ?? 500, JSON.stringify({ code, message }), { 'content-type': 'application/json' });
+function connectError(res: Res, code: ConnectCode, message: string): void {
+  reply(res, CONNECT_CODES[code].status, JSON.stringify({ code, message }), { 'content-type': 'application/json' });
 }
 
 function reply(res: Res, status: number, body: string, headers: Record<string, string>): void {
   (res as ServerResponse).writeHead(status, headers);
   (res as ServerResponse).end(body);
-}
-
-async function readBody(req: Req): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export interface Receiver {

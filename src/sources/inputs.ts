@@ -1,21 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
-import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { Profile } from 'pprof-format';
 import { ProblemsError, fsProblem, usageError } from '../errors.js';
-import type { ProfileShape } from '../profile/name.js';
+import { type ProfileFacts, ProfileError, decodeProfile } from '../profile/pprof.js';
 
-/** A gzip bomb guard far above the server's 4 MiB limit. */
-const MAX_UNCOMPRESSED = 256 * 1024 * 1024;
-const STRING_TABLE_FIELD = 6;
 export const STDIN = '-';
 
-/** What was learnt from reading and decoding one input; the decoded profile itself is not kept. */
-export interface InputProfile {
+/** One input, read and checked; the decoded profile itself is not kept. */
+export interface InputProfile extends ProfileFacts {
   /** As the user named it (`<stdin>` for `-`). */
   name: string;
   /** Re-read at send time so that a thousand inputs are never all in memory; absent for stdin. */
@@ -23,20 +16,16 @@ export interface InputProfile {
   /** Only stdin is held: it cannot be read twice. */
   bytes?: Uint8Array;
   sha256: string;
-  /** Bytes as read and as sent. */
-  size: number;
-  gzipped: boolean;
-  uncompressedSize: number;
-  shape: ProfileShape;
-  sampleCount: number;
-  sampleLabelKeys: Set<string>;
-  /** 0 means "now" to the server. */
-  timeNanos: bigint;
 }
 
 export interface StdinSource {
   isTTY: boolean;
-  read(): Promise<Uint8Array>;
+  read(signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** The bytes to send could not be had again: the file changed or went away after it was validated. */
+export class InputChangedError extends Error {
+  override name = 'InputChangedError';
 }
 
 /** Files, directories (their regular files, sorted) and `-`, in the order given, each file once. */
@@ -57,18 +46,14 @@ export async function expandInputs(args: string[]): Promise<string[]> {
         continue;
       }
       const entries = await readdir(arg, { withFileTypes: true });
-      // A symlink to a file counts as a file: skipping it would drop a profile without a word.
-      const isFile = async (e: Dirent) => e.isFile() || (e.isSymbolicLink() && (await stat(join(arg, e.name)).then((s) => s.isFile(), () => false)));
-      const files = (await Promise.all(entries.map(async (e) => ((await isFile(e)) ? join(arg, e.name) : undefined))))
-        .filter((f): f is string => f !== undefined)
-        .sort();
-      if (files.length === 0) problems.push(`${arg}: directory has no files`);
+      const files = (await Promise.all(entries.map((e) => directoryEntry(arg, e, problems)))).filter((f): f is string => f !== undefined).sort();
+      if (files.length === 0 && problems.length === 0) problems.push(`${arg}: directory has no files`);
       out.push(...files);
     } catch (err) {
       problems.push(`${arg}: ${fsProblem(err)}`);
     }
   }
-  if (problems.length > 0) throw new ProblemsError('INPUT', problems);
+  if (problems.length > 0) throw new ProblemsError('INPUT', problems.sort());
   // The same file by two spellings (f, ./f, /abs/f, a symlink) is sent once, under its first name.
   const seen = new Set<string>();
   const unique: string[] = [];
@@ -80,92 +65,57 @@ export async function expandInputs(args: string[]): Promise<string[]> {
   return unique;
 }
 
-export async function readInput(arg: string, stdin: StdinSource): Promise<InputProfile> {
+/**
+ * A directory's regular files and symlinks to files: skipping a symlink would drop a profile without a
+ * word, and a symlink that points nowhere is said, not skipped.
+ */
+async function directoryEntry(dir: string, e: Dirent, problems: string[]): Promise<string | undefined> {
+  const path = join(dir, e.name);
+  if (e.isFile()) return path;
+  if (!e.isSymbolicLink()) return undefined;
+  try {
+    return (await stat(path)).isFile() ? path : undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push(code === 'ENOENT' ? `${path}: a symlink to nothing (its target does not exist); remove it or point it at a profile` : `${path}: ${fsProblem(err)}`);
+    return undefined;
+  }
+}
+
+export async function readInput(arg: string, stdin: StdinSource, signal?: AbortSignal): Promise<InputProfile> {
   if (arg === STDIN) {
     if (stdin.isTTY) throw usageError('- reads a profile from stdin, but stdin is a terminal: pipe a profile in', 'INPUT');
-    const bytes = await stdin.read();
-    return { ...inspectProfile('<stdin>', bytes), bytes };
+    const bytes = await stdin.read(signal);
+    return { ...check('<stdin>', bytes), bytes };
   }
-  const bytes = await readFile(arg).catch((err: NodeJS.ErrnoException) => {
-    throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT');
+  const bytes = await readFile(arg, signal && { signal }).catch((err: NodeJS.ErrnoException) => {
+    if (signal?.aborted) throw signal.reason;
+    throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT', err);
   });
-  return { ...inspectProfile(arg, bytes), path: arg };
+  return { ...check(arg, bytes), path: arg };
 }
 
 /** The bytes to send, checked to be the ones validated (a file rewritten meanwhile is not sent). */
-export async function loadBytes(input: InputProfile): Promise<Uint8Array> {
+export async function loadBytes(input: InputProfile, signal?: AbortSignal): Promise<Uint8Array> {
   if (input.bytes) return input.bytes;
-  const bytes = await readFile(input.path as string);
-  if (sha256(bytes) !== input.sha256) throw new Error(`${input.name} changed after it was validated; not sent`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(input.path as string, signal && { signal });
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw new InputChangedError(`${input.name}: ${fsProblem(err)} since it was validated; not sent`, { cause: err });
+  }
+  if (sha256(bytes) !== input.sha256) throw new InputChangedError(`${input.name} changed after it was validated; not sent`);
   return bytes;
 }
 
-/** Re-encodes with `time_nanos` = now, keeping the input's compression (`--override-timestamp`). */
-export function withTimestamp(bytes: Uint8Array, gzipped: boolean, nowMs: number): Uint8Array {
-  const profile = Profile.decode(gzipped ? gunzipSync(bytes) : bytes);
-  profile.timeNanos = BigInt(nowMs) * 1_000_000n;
-  const raw = profile.encode();
-  return gzipped ? gzipSync(raw) : raw;
-}
-
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-function inspectProfile(name: string, bytes: Uint8Array): Omit<InputProfile, 'path' | 'bytes'> {
-  if (bytes.length === 0) throw usageError(`${name}: empty input; expected a pprof profile`, 'INPUT');
-  const gzipped = isGzip(bytes);
-  let raw: Uint8Array = bytes;
-  if (gzipped) {
-    try {
-      raw = gunzipSync(bytes, { maxOutputLength: MAX_UNCOMPRESSED });
-    } catch (err) {
-      throw usageError(`${name}: gzip data is damaged (${(err as Error).message}); re-create the file`, 'INPUT');
-    }
-  }
-  let profile: Profile;
+function check(name: string, bytes: Uint8Array): Omit<InputProfile, 'path' | 'bytes'> {
   try {
-    profile = Profile.decode(raw);
+    return { name, sha256: sha256(bytes), ...decodeProfile(bytes) };
   } catch (err) {
-    throw usageError(`${name}: not a pprof profile (${(err as Error).message})`, 'INPUT');
+    if (err instanceof ProfileError) throw usageError(`${name}: ${err.message}`, 'INPUT', err);
+    throw err;
   }
-  const strings = profile.stringTable.strings;
-  const str = (i: number | bigint) => strings[Number(i)];
-  const sampleTypes = profile.sampleType.map((t) => str(t.type));
-  if (sampleTypes.length === 0 || sampleTypes.some((t) => t === undefined) || strings[0] !== '')
-    throw usageError(`${name}: not a pprof profile (no sample types or a broken string table)`, 'INPUT');
-  if (!stringTableIsUtf8(raw))
-    throw usageError(`${name}: the profile's string table has invalid UTF-8; the server rejects it (fix the profiler's output)`, 'INPUT');
-  const sampleLabelKeys = new Set<string>();
-  for (const sample of profile.sample)
-    for (const label of sample.label) if (Number(label.str) !== 0) sampleLabelKeys.add(str(label.key) ?? '');
-  return {
-    name,
-    sha256: sha256(bytes),
-    size: bytes.length,
-    gzipped,
-    uncompressedSize: raw.length,
-    shape: {
-      sampleTypes: sampleTypes as string[],
-      periodType: str(profile.periodType?.type ?? 0) ?? '',
-      periodUnit: str(profile.periodType?.unit ?? 0) ?? '',
-    },
-    sampleCount: profile.sample.length,
-    sampleLabelKeys,
-    timeNanos: BigInt(profile.timeNanos),
-  };
-}
-
-/** pprof-format decodes strings leniently (U+FFFD); the server does not, so look at the raw field bytes. */
-export function stringTableIsUtf8(raw: Uint8Array): boolean {
-  const reader = new BinaryReader(raw);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === STRING_TABLE_FIELD && wireType === WireType.LengthDelimited) {
-      if (!isUtf8(reader.bytes())) return false;
-    } else reader.skip(wireType);
-  }
-  return true;
 }
 
 function sha256(bytes: Uint8Array): string {

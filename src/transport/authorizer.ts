@@ -1,9 +1,9 @@
 import { type Auth, staticAuthorization } from '../config/auth.js';
-import type { TokenSource } from './token-source.js';
 
 /** Supplies the Authorization header; OAuth2 fetches and caches a token, the others are static. */
 export interface Authorizer {
-  header(): Promise<string | undefined>;
+  /** `signal` bounds a token request: the attempt's timeout and the run's deadline, never a fixed wait. */
+  header(signal: AbortSignal): Promise<string | undefined>;
   /** After a 401: forget a cached token so the next header() fetches a new one. False when nothing can change. */
   invalidate(): boolean;
 }
@@ -18,14 +18,20 @@ export class AuthError extends Error {
   }
 }
 
+/** Where OAuth2 tokens come from (token-source.ts); an interface here, so that the two files do not import each other. */
+export interface Tokens {
+  token(signal: AbortSignal): Promise<string>;
+  invalidate(): boolean;
+}
+
 const NONE: Authorizer = { header: async () => undefined, invalidate: () => false };
 
 /** Static schemes re-read their secret files on every request (rotation); OAuth2 asks its token source. */
-export function authorizerFor(auth: Auth | undefined, tokens: (auth: Extract<Auth, { kind: 'oauth2' }>) => TokenSource): Authorizer {
+export function authorizerFor(auth: Auth | undefined, tokens: (auth: Extract<Auth, { kind: 'oauth2' }>) => Tokens): Authorizer {
   if (!auth) return NONE;
   if (auth.kind === 'oauth2') {
     const source = tokens(auth);
-    return { header: async () => `Bearer ${await source.token()}`, invalidate: () => source.invalidate() };
+    return { header: async (signal) => `Bearer ${await source.token(signal)}`, invalidate: () => source.invalidate() };
   }
   return {
     header: async () => {

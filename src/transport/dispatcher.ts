@@ -1,9 +1,8 @@
 import type * as Undici from 'undici';
 import { Agent, Dispatcher, Pool, buildConnector, envHttpProxyAgent } from './undici.js';
-import { usageError } from '../errors.js';
 import type { Env } from '../config/options.js';
-import type { ProxyConfig } from '../config/proxy.js';
-import { redactUrl } from '../secret.js';
+import { PROXY_URL_RULES, type ProxyConfig } from '../config/proxy.js';
+import { parseHttpUrl } from '../config/url.js';
 import type { TlsConfig } from '../config/tls.js';
 
 export interface TransportSettings {
@@ -17,7 +16,7 @@ export interface TransportSettings {
  * endpoint. Redirects are not followed here: send.ts follows them itself, because undici's interceptor
  * keeps custom headers on a cross-origin hop and allows https → http.
  */
-export function createDispatcher(s: TransportSettings, env: Env = process.env): Undici.Dispatcher {
+export function createDispatcher(s: TransportSettings, env: Env): Undici.Dispatcher {
   const tls = {
     ...(s.tls.ca !== undefined && { ca: s.tls.ca }),
     ...(s.tls.cert !== undefined && { cert: s.tls.cert }),
@@ -63,14 +62,7 @@ function proxyFromEnv(env: Env, name: string): string | undefined {
   const [variable, value] = [name, name.toLowerCase()].map((n) => [n, env[n]] as const).find(([, v]) => v) ?? [];
   if (variable === undefined || value === undefined) return undefined;
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw usageError(`${variable} "${redactUrl(value)}" is not a URL (--proxy-from-environment)`, 'CONFIG');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw usageError(`${variable}: ${url.protocol.slice(0, -1)} proxies are not supported (--proxy-from-environment)`, 'CONFIG');
+  parseHttpUrl(withScheme, `${variable} (--proxy-from-environment)`, PROXY_URL_RULES);
   return withScheme;
 }
 

@@ -1,7 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import { formatDuration } from '../config/duration.js';
-import type { NetworkFailure } from '../delivery/outcome.js';
-import { isTransientStatus } from '../delivery/retry.js';
+import { isTransientStatus, statusText } from './status.js';
 
 interface ErrorLike {
   name?: string;
@@ -14,8 +12,17 @@ interface ErrorLike {
   cert?: { subjectaltname?: string; subject?: { CN?: string } };
 }
 
+/** Why no HTTP answer came, in words a person can act on, and whether trying again can help. */
+export interface NetworkProblem {
+  code: string;
+  message: string;
+  /** TLS and name errors will fail the same way again. */
+  retryable: boolean;
+}
+
 export interface FailureContext {
-  timeoutMs: number;
+  /** The attempt's own timeout, when it had one: what "timed out" is said against. */
+  timeoutMs: number | undefined;
   https: boolean;
   hasClientCert: boolean;
 }
@@ -29,14 +36,14 @@ const PROXY_STATUS = /Proxy response \((\d+)\)/;
  * Turns what undici, node:tls and node:net throw into a cause a person can act on
  * ("self-signed certificate in chain (use --ca-file)", not "other side closed").
  */
-export function classifyNetworkError(raw: unknown, ctx: FailureContext): NetworkFailure {
+export function classifyNetworkError(raw: unknown, ctx: FailureContext): NetworkProblem {
   const err = (raw ?? {}) as ErrorLike;
   const inner = err.cause ?? {};
   // DOMException (an aborted or timed-out signal) has a numeric legacy `code`: only string codes name a cause.
   const code = [err.code, inner.code, err.name].find((c): c is string => typeof c === 'string' && c !== '') ?? 'ERROR';
-  const fail = (message: string, retryable: boolean): NetworkFailure => ({ ok: false, kind: 'network', code, message, retryable });
+  const fail = (message: string, retryable: boolean): NetworkProblem => ({ code, message, retryable });
 
-  if (err.name === 'TimeoutError' || TIMEOUTS.has(code)) return fail(`timed out after ${formatDuration(ctx.timeoutMs)}`, true);
+  if (err.name === 'TimeoutError' || TIMEOUTS.has(code)) return fail(ctx.timeoutMs === undefined ? 'timed out' : `timed out after ${formatDuration(ctx.timeoutMs)}`, true);
   if (code === 'CERT_HAS_EXPIRED') return fail('certificate has expired', false);
   if (code === 'CERT_NOT_YET_VALID') return fail('certificate is not yet valid (is the clock right?)', false);
   if (code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return fail('self-signed certificate in chain (use --ca-file)', false);
@@ -51,7 +58,7 @@ export function classifyNetworkError(raw: unknown, ctx: FailureContext): Network
     const status = Number(proxyStatus);
     const hint = status === 407 || status === 401 ? ' (check the proxy credentials)' : status >= 500 ? ' (the proxy could not reach the server?)' : '';
     // A proxy that cannot reach the server answers 502/503/504: that can pass; a 407 cannot.
-    return fail(`proxy refused: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + hint, isTransientStatus(status));
+    return fail(`proxy refused: ${status} ${statusText(status)}`.trimEnd() + hint, isTransientStatus(status));
   }
   if (code === 'UND_ERR_PRX_TLS') return fail(`proxy TLS: ${inner.message ?? err.message}`, false);
   if (code === 'ENOTFOUND') return fail(`host not found (${inner.message ?? err.message})`, false);

@@ -1,15 +1,15 @@
 import type { Dispatcher } from 'undici';
+import { readStream } from '../sources/stream.js';
 import { request } from './undici.js';
 import { classifyNetworkError } from './network-errors.js';
 import type { OAuth2Config } from '../config/oauth2.js';
-import { AuthError } from './authorizer.js';
-import { isTransientStatus } from '../delivery/retry.js';
+import { AuthError, type Tokens } from './authorizer.js';
+import { isTransientStatus } from './status.js';
 import { redactUrl } from '../secret.js';
 import { USER_AGENT } from '../version.js';
 
 /** Refresh this long before the token's stated expiry, so a request never carries a token that dies in flight. */
 const EXPIRY_MARGIN_MS = 10_000;
-const TOKEN_TIMEOUT_MS = 30_000;
 
 interface Token {
   value: string;
@@ -20,7 +20,7 @@ interface Token {
  * Client-credentials tokens for one OAuth2 client, shared by every request of the run: fetched once,
  * cached until shortly before expiry, fetched again after a 401 from the endpoint.
  */
-export class TokenSource {
+export class TokenSource implements Tokens {
   #token?: Token;
   #pending?: Promise<Token>;
 
@@ -30,10 +30,20 @@ export class TokenSource {
     private readonly now: () => number,
   ) {}
 
-  async token(): Promise<string> {
+  /**
+   * Concurrent callers share one token request, started with the first caller's signal; each caller
+   * still stops waiting when its own signal aborts.
+   */
+  async token(signal: AbortSignal): Promise<string> {
     if (this.#token && this.now() < this.#token.expiresAt - EXPIRY_MARGIN_MS) return this.#token.value;
-    this.#pending ??= this.#fetch().finally(() => (this.#pending = undefined));
-    this.#token = await this.#pending;
+    const pending = (this.#pending ??= this.#fetch(signal).finally(() => (this.#pending = undefined)));
+    try {
+      this.#token = await untilAborted(pending, signal);
+    } catch (err) {
+      // Our own wait ended (the attempt's timeout): the shared request may still answer a later caller.
+      if (signal.aborted && !(err instanceof AuthError)) throw new AuthError(`${this.#where}: timed out`, true);
+      throw err;
+    }
     return this.#token.value;
   }
 
@@ -42,14 +52,18 @@ export class TokenSource {
     return true;
   }
 
-  async #fetch(): Promise<Token> {
+  get #where(): string {
+    return `could not get an OAuth2 token: token endpoint ${redactUrl(this.config.tokenUrl)}`;
+  }
+
+  async #fetch(signal: AbortSignal): Promise<Token> {
     const c = this.config;
     // As golang.org/x/oauth2: endpoint params may replace grant_type (for servers that want another), not scope.
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...(c.scopes.length > 0 && { scope: c.scopes.join(' ') }), ...c.endpointParams });
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined for Basic.
     const basic = Buffer.from(`${encodeURIComponent(c.clientId)}:${encodeURIComponent(c.clientSecret.reveal())}`).toString('base64');
     // Said first, so that a refusal here is never read as the Pyroscope server's answer.
-    const where = `could not get an OAuth2 token: token endpoint ${redactUrl(c.tokenUrl)}`;
+    const where = this.#where;
     let res: Dispatcher.ResponseData;
     let text: string;
     try {
@@ -58,11 +72,11 @@ export class TokenSource {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}`, 'user-agent': USER_AGENT },
         body: form.toString(),
-        signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+        signal,
       });
-      text = await res.body.text();
+      text = (await readStream(res.body, { signal })).bytes.toString('utf8');
     } catch (err) {
-      const f = classifyNetworkError(err, { timeoutMs: TOKEN_TIMEOUT_MS, https: c.tokenUrl.startsWith('https:'), hasClientCert: c.tls.cert !== undefined });
+      const f = classifyNetworkError(err, { timeoutMs: undefined, https: c.tokenUrl.startsWith('https:'), hasClientCert: c.tls.cert !== undefined });
       throw new AuthError(`${where}: ${f.message}`, f.retryable);
     }
     const json = parseTokenResponse(text, res.headers['content-type']);
@@ -94,4 +108,14 @@ function parseTokenResponse(text: string, contentType: string | string[] | undef
   } catch {
     return {};
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -1,0 +1,36 @@
+import { parseHeaderFlag } from '../config/headers.js';
+import type { CliOptions, PushOptions, TlsMinVersion } from '../config/options.js';
+import { wholeNumber } from '../config/resolve.js';
+import { usageError } from '../errors.js';
+import { labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
+
+/**
+ * Flags as typed in, to the library's typed options: repeated `name=value` and `Name: value` flags become
+ * maps, counts become numbers. Every mistake names its flag. Durations stay text: resolving them names
+ * the flag or YAML key they came from.
+ */
+export function toPushOptions(cli: CliOptions): PushOptions {
+  const { label, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, json, quiet, verbose, color, ...same } = cli;
+  return {
+    ...same,
+    ...(label !== undefined && { labels: labelsFromFlags(label.map(parseLabelFlag)) }),
+    ...(header !== undefined && { headers: pairs(header.map((h) => parseHeaderFlag(h))) }),
+    ...(maxAttempts !== undefined && { maxAttempts: wholeNumber(maxAttempts, '--max-attempts', 0) }),
+    ...(concurrency !== undefined && { concurrency: wholeNumber(concurrency, '--concurrency', 1) }),
+    ...(tlsMinVersion !== undefined && { tlsMinVersion: tlsMinVersion as TlsMinVersion }),
+    ...(proxyConnectHeader !== undefined && { proxyConnectHeaders: pairs(proxyConnectHeader.map((h) => parseHeaderFlag(h, '--proxy-connect-header'))) }),
+    ...(oauth2Scope !== undefined && { oauth2Scopes: oauth2Scope }),
+    ...(oauth2EndpointParam !== undefined && { oauth2EndpointParams: pairs(oauth2EndpointParam.map(endpointParam)) }),
+  };
+}
+
+/** In the order given; a later flag of the same name wins, as a header set twice does. */
+function pairs(list: Array<[string, string]>): Record<string, string> {
+  return Object.fromEntries(list);
+}
+
+function endpointParam(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw usageError(`--oauth2-endpoint-param "${text}": expected key=value`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}

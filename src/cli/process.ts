@@ -1,0 +1,36 @@
+import { setFlagsFromString } from 'node:v8';
+import { RunStopped } from '../errors.js';
+import { readStream } from '../sources/stream.js';
+import { main } from './main.js';
+
+/** The one place that touches the process: streams, environment, signals, the exit code. */
+export async function runAsProcess(): Promise<void> {
+  // undici parses HTTP with llhttp in WebAssembly; V8's optimising tier-up compiles it on background
+  // threads that Node waits for at exit (~80 ms here). Baseline code parses our few small answers
+  // just as well, so a one-shot CLI skips the tier-up. Set before undici loads, never changed after.
+  setFlagsFromString('--liftoff-only');
+  // A reader that goes away (`pyro-push … | head -1`) must not stop the pushes still under way.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) return stop.abort(new RunStopped('interrupted', signal));
+    // A second Ctrl-C: stop at once, by the signal's own default action.
+    process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    process.exitCode = await main(process.argv, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: { isTTY: process.stdin.isTTY === true, read: async (signal) => (await readStream(process.stdin, signal && { signal })).bytes },
+      env: process.env,
+      now: Date.now,
+      signal: stop.signal,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,27 @@
+import type { Labels } from '../profile/labels.js';
+
+/** One profile's request, ready to send: the same bytes on every attempt. */
+export interface PreparedRequest {
+  /** Appended to the endpoint's base URL; may carry a query. */
+  path: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** What an answer that is not a redirect means, in the protocol's own terms. */
+export type Answer = { ok: true } | { ok: false; /** The protocol's error code (Connect), when it gave one. */ code?: string; detail: string };
+
+/**
+ * What differs between the ways of sending a profile (the Connect Push API today, the legacy /ingest
+ * next): the request and the meaning of the answer. Everything else (headers from the config,
+ * credentials, redirects, timeouts, retries) is the protocol-neutral attempt's in delivery/.
+ */
+export interface Protocol {
+  readonly name: string;
+  /** The path requests go to, as messages name it (without a query). */
+  readonly path: string;
+  prepare(profile: { labels: Labels; bytes: Uint8Array; id: string }): PreparedRequest;
+  /** Headers that depend on the attempt: the time the server may spend. */
+  attemptHeaders(timeoutMs: number): Record<string, string>;
+  readAnswer(status: number, contentType: string | undefined, body: string): Answer;
+}
