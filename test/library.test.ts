@@ -9,11 +9,12 @@ test("import { push } from 'pyro-push': results per profile and endpoint", async
   const r = await startReceiver('127.0.0.1', 0);
   try {
     const warnings: string[] = [];
-    const report = await push([fixture('cpu.pb.gz')], { url: [r.url], serviceName: 'lib', label: ['env=test'] }, { env: {}, onWarning: (w) => warnings.push(w) });
+    const report = await push([fixture('cpu.pb.gz')], { url: r.url, serviceName: 'lib', labels: { env: 'test' }, maxAttempts: 3, timeout: 5000 }, { onWarning: (w) => warnings.push(w) });
     assert.equal(exitCodeFor(report), 0);
     assert.deepEqual(report.results.map((p) => p.endpoints.map((e) => [e.endpoint, e.ok, e.attempts])), [[[r.url, true, 1]]]);
     assert.deepEqual(Buffer.from(r.received[0]!.rawProfile), readFileSync(fixture('cpu.pb.gz')));
     assert.deepEqual(warnings, []);
+    assert.deepEqual(r.received[0]?.labels, { __name__: 'process_cpu', __delta__: 'false', env: 'test', service_name: 'lib' });
   } finally {
     await r.close();
   }

@@ -38,19 +38,20 @@ export async function attemptOnce(endpoint: Endpoint, protocol: Protocol, prepar
   let url = new URL(endpoint.url + prepared.path);
   let crossOrigin = false;
   for (let hop = 0; ; hop++) {
+    let authorization: string | undefined;
+    try {
+      authorization = crossOrigin ? undefined : await ctx.authorizer.header(signal);
+    } catch (err) {
+      if (ctx.signal.aborted) return stoppedOutcome(ctx.signal.reason);
+      if (err instanceof AuthError) return { ok: false, kind: 'auth', message: err.message, retryable: err.retryable };
+      throw err;
+    }
+    const headers = requestHeaders(endpoint, { ...prepared.headers, ...protocol.attemptHeaders(timeoutMs) }, authorization, crossOrigin);
+    ctx.log?.(`→ POST ${url} (${prepared.body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
     let res: Dispatcher.ResponseData;
     let text: string;
     const started = ctx.now();
     try {
-      let authorization: string | undefined;
-      try {
-        authorization = crossOrigin ? undefined : await ctx.authorizer.header(signal);
-      } catch (err) {
-        if (err instanceof AuthError && !ctx.signal.aborted) return { ok: false, kind: 'auth', message: err.message, retryable: err.retryable };
-        throw err;
-      }
-      const headers = requestHeaders(endpoint, { ...prepared.headers, ...protocol.attemptHeaders(timeoutMs) }, authorization, crossOrigin);
-      ctx.log?.(`→ POST ${url} (${prepared.body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
       res = await request(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: reveal(headers), body: prepared.body, signal });
       // The body can fail too: a server that stalls or resets after its headers.
       text = excerpt(await readStream(res.body, { keep: BODY_EXCERPT_BYTES }));

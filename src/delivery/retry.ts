@@ -82,6 +82,8 @@ export async function deliverWithRetries(
       return last ? { outcome: last, attempts: n - 1, stoppedBy: stop.message } : { outcome: stop, attempts: 0 };
     }
     const outcome = await attempt(n, Math.max(1, Math.min(policy.remoteTimeoutMs, left)));
+    // Cut short in flight after failures: the failures say why it was not delivered, the stop why no more came.
+    if (!outcome.ok && outcome.kind === 'stopped' && last) return { outcome: last, attempts: n, stoppedBy: `${outcome.message} during attempt ${n}` };
     if (outcome.ok || !shouldRetry(outcome, policy)) return { outcome, attempts: n };
     if (policy.maxAttempts > 0 && n >= policy.maxAttempts) return { outcome, attempts: n };
     last = outcome;
