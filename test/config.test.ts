@@ -72,6 +72,7 @@ describe('mistakes are one line each, exit 2, naming the input and the fix', () 
     ['credentials in URL', { url: ['http://u:p@h'] }, {}, /put credentials in --username\/--password/],
     ['bare number duration', { url: ['http://h'], timeout: '10' }, {}, /--timeout: invalid duration "10" \(add a unit/],
     ['max-attempts not a number', { url: ['http://h'], maxAttempts: 'x' }, {}, /--max-attempts: expected a whole number ≥ 0/],
+    ['--max-backoff below the default minimum', { url: ['http://h'], maxBackoff: '100ms' }, {}, /^the minimum backoff \(500ms\) is above the maximum \(100ms\); raise --max-backoff or lower --min-backoff$/],
     ['max-attempts 0 without deadline', { url: ['http://h'], maxAttempts: '0' }, {}, /retries until --deadline: set --deadline/],
     ['min backoff above max', { url: ['http://h'], minBackoff: '2m', maxBackoff: '1m' }, {}, /minimum backoff \(2m\) is above the maximum \(1m\)/],
     ['password without username', { url: ['http://h'], password: 'x' }, {}, /basic auth needs a username: set --username/],

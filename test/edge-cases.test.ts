@@ -253,6 +253,17 @@ describe('mistakes caught before sending (exit 2, nothing sent)', () => {
 });
 
 describe('inputs', () => {
+  test('a directory with a dangling symlink: one line naming it, exit 2, nothing sent', () =>
+    withReceiver(undefined, async (r) => {
+      const dir = tempDir();
+      writeTemp(dir, 'good.pb.gz', readFileSync(CPU));
+      symlinkSync(join(dir, 'gone.pb.gz'), join(dir, 'dangling.pb.gz'));
+      const run = await runCli([dir, '--url', r.url, '--service-name', 'a']);
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr, `error: ${join(dir, 'dangling.pb.gz')}: a symlink to nothing (its target does not exist); remove it or point it at a profile\n`);
+      assert.equal(r.requests(), 0);
+    }));
+
   test('the same file by three spellings is sent once', () =>
     withReceiver(undefined, async (r) => {
       const dir = tempDir();

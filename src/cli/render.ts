@@ -3,6 +3,7 @@ import type { Endpoint, RunConfig } from '../config/resolve.js';
 import { type EndpointResult, type ProfileResult, exitCodeFor } from '../delivery/result.js';
 import { EXIT, INTERNAL_ERROR, ProblemsError, PyroPushError } from '../errors.js';
 import { PUSH_PATH } from '../protocol/push-api.js';
+import { formatDuration } from '../config/duration.js';
 import { formatLabels } from '../profile/labels.js';
 import type { PlannedProfile } from '../profile/plan.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
@@ -60,7 +61,7 @@ function describeEndpoint(e: Endpoint): string {
   const headers = [...e.headers.values()].map(({ name, value }) => `${name}: ${value instanceof Secret ? SECRET_PLACEHOLDER : value}`);
   const auth = !e.auth ? 'none' : e.auth.kind === 'basic' ? `basic (${e.auth.username}, ${SECRET_PLACEHOLDER})` : e.auth.kind === 'oauth2' ? `oauth2 (${e.auth.oauth2.clientId} at ${e.auth.oauth2.tokenUrl})` : `${e.auth.type} ${SECRET_PLACEHOLDER}`;
   const proxy = e.proxy.mode === 'url' ? e.proxy.display : e.proxy.mode === 'environment' ? 'from environment' : 'none';
-  return `timeout ${e.remoteTimeoutMs}ms, attempts ${e.retry.maxAttempts}, auth ${auth}, proxy ${proxy}, headers {${headers.join(', ')}}`;
+  return `timeout ${formatDuration(e.remoteTimeoutMs)}, attempts ${e.retry.maxAttempts}, auth ${auth}, proxy ${proxy}, headers {${headers.join(', ')}}`;
 }
 
 /** `--json`: one document on stdout; secrets are redacted by Secret's toJSON. */

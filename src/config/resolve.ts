@@ -108,6 +108,8 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
 
 function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: string): Endpoint {
   const url = endpointUrl(y.url, where);
+  /** Endpoints from --url or PYROSCOPE_URL: messages name flags, not a YAML entry. */
+  const fromFlags = where === '--url' || where === ENV.url;
   const duration = (flag: Duration | undefined, flagName: string, value: string | undefined, key: string, fallback: string) =>
     flag !== undefined ? parseDuration(flag, flagName) : parseDuration(value ?? fallback, value !== undefined ? `${where}.${key}` : flagName);
   const remoteTimeoutMs = duration(cli.timeout, '--timeout', y.remote_timeout, 'remote_timeout', DEFAULTS.remoteTimeout);
@@ -119,7 +121,7 @@ function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: str
     retryOn429: cli.retryOn429 ?? y.retry_on_http_429 ?? DEFAULTS.retryOn429,
   };
   if (retry.minBackoffMs > retry.maxBackoffMs)
-    throw usageError(`${where}: the minimum backoff (${formatDuration(retry.minBackoffMs)}) is above the maximum (${formatDuration(retry.maxBackoffMs)}); raise --max-backoff or lower --min-backoff`);
+    throw usageError(`${fromFlags ? '' : `${where}: `}the minimum backoff (${formatDuration(retry.minBackoffMs)}) is above the maximum (${formatDuration(retry.maxBackoffMs)}); raise ${fromFlags ? '--max-backoff' : 'max_backoff_period'} or lower ${fromFlags ? '--min-backoff' : 'min_backoff_period'}`);
 
   const headers: Headers = new Map();
   for (const [name, value] of Object.entries(y.headers ?? {})) setHeader(headers, name, value, `${where}.headers`);

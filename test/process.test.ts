@@ -1,0 +1,85 @@
+/**
+ * What only a real process shows: exit codes as a shell sees them, signals, and the bin's own wiring.
+ * Everything else runs in-process (helpers.ts runCli); keep this file to the few cases that need a process.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { createPushHandler, startReceiver } from '../src/receiver/receiver.js';
+import { BIN, fixture, spawnCli, tempDir, writeTemp } from './helpers.js';
+
+const CPU = fixture('cpu.pb.gz');
+
+describe('exit codes through the real bin', () => {
+  test('0 when delivered, 1 when a push failed, 2 for a mistake (nothing sent)', async () => {
+    const r = await startReceiver('127.0.0.1', 0, { script: ({ count }) => (count === 2 ? { status: 400, body: 'nope' } : undefined) });
+    try {
+      assert.equal((await spawnCli([CPU, '--url', r.url, '--service-name', 'a'])).code, 0);
+      assert.equal((await spawnCli([CPU, '--url', r.url, '--service-name', 'a'])).code, 1);
+      const mistake = await spawnCli([CPU, '--url', r.url, '--timeout', '10']);
+      assert.deepEqual([mistake.code, mistake.stderr], [2, 'error: --timeout: invalid duration "10" (add a unit: 10s or 10ms)\n']);
+      assert.equal(r.requests(), 2);
+    } finally {
+      await r.close();
+    }
+  });
+  test('--version and --help: 0; an unknown flag: 2', async () => {
+    assert.equal((await spawnCli(['--version'])).code, 0);
+    assert.equal((await spawnCli(['--help'])).code, 0);
+    assert.equal((await spawnCli(['--nope'])).code, 2);
+  });
+});
+
+describe('signals', () => {
+  /** The receiver's handler behind a delay, and the CLI spawned against it with n profiles. */
+  async function interrupted(signals: NodeJS.Signals[], n: number) {
+    const { handler, received } = createPushHandler();
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => void sleep(150).then(() => handler(req, res)).catch(() => res.destroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = tempDir();
+    for (let i = 0; i < n; i++) writeTemp(dir, `p${String(i).padStart(3, '0')}.pb.gz`, readFileSync(CPU));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const child = spawn(process.execPath, [BIN, dir, '--url', url, '--service-name', 'a', '--concurrency', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    while (!stdout.includes('✔')) await sleep(10);
+    const started = Date.now();
+    for (const s of signals) child.kill(s);
+    const end = await closed;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    return { ...end, stdout, stderr, received, tookMs: Date.now() - started };
+  }
+
+  test('SIGINT mid-run: in-flight requests end, the rest is reported as not sent, the summary is printed, exit 130', async () => {
+    const run = await interrupted(['SIGINT'], 40);
+    assert.equal(run.code, 130, run.stdout + run.stderr);
+    assert.ok(run.tookMs < 2000, `stopped in ${run.tookMs} ms`);
+    const delivered = (run.stdout.match(/^✔ /gm) ?? []).length;
+    const notSent = (run.stdout.match(/: not sent: interrupted \(SIGINT\) before its turn$/gm) ?? []).length;
+    const cut = (run.stdout.match(/: interrupted \(SIGINT\) during attempt 1$/gm) ?? []).length;
+    assert.equal(delivered + notSent + cut, 40, run.stdout);
+    // Never reported delivered unless the server stored it (a request cut in flight may still have been stored).
+    assert.ok(delivered <= run.received.length && run.received.length <= delivered + cut, `delivered ${delivered}, stored ${run.received.length}, cut ${cut}`);
+    assert.match(run.stdout, new RegExp(`^${40 - delivered} of 40 pushes failed \\(40 profiles to 1 endpoint, `, 'm'));
+  });
+
+  test('SIGTERM: the same, exit 143', async () => {
+    const run = await interrupted(['SIGTERM'], 20);
+    assert.equal(run.code, 143, run.stdout + run.stderr);
+    assert.match(run.stdout, /not sent: interrupted \(SIGTERM\) before its turn/);
+  });
+
+  test('a second SIGINT stops the process at once', async () => {
+    const run = await interrupted(['SIGINT', 'SIGINT'], 20);
+    assert.ok(run.code === 130 || run.signal === 'SIGINT', `code ${run.code}, signal ${run.signal}`);
+    assert.doesNotMatch(run.stdout, /pushed 20 profiles/);
+  });
+});
