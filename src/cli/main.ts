@@ -1,25 +1,7 @@
 import { CommanderError } from 'commander';
-import type { Env } from '../config/options.js';
 import { EXIT, type ExitCode, INTERNAL_ERROR, PyroPushError } from '../errors.js';
-import type { StdinSource } from '../sources/inputs.js';
+import type { Io } from './io.js';
 import { buildProgram } from './program.js';
-
-export interface OutStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-/** Everything a command touches from outside: the process gives the real ones, tests their own. */
-export interface Io {
-  stdout: OutStream;
-  stderr: OutStream;
-  stdin: StdinSource;
-  env: Env;
-  now: () => number;
-  /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
-  signal: AbortSignal;
-}
 
 /** The whole command line as a function: argv in, output on `io`, an exit code out. Never throws. */
 export async function main(argv: string[], io: Io): Promise<ExitCode> {

@@ -8,7 +8,7 @@ import { EXIT, type ExitCode, RunStopped } from '../errors.js';
 import type { PlannedProfile } from '../profile/plan.js';
 import type { InputProfile } from '../sources/inputs.js';
 import { toPushOptions } from './flags.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { dryRunLines, errorLines, jsonReport, paintWith, resultLine, summaryLine } from './render.js';
 
 interface Spinner {

@@ -1,6 +1,6 @@
 import { EXIT, type ExitCode } from '../errors.js';
 import { startReceiver } from '../receiver/receiver.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import type { ReceiveOptions } from './program.js';
 
 /** `pyro-push receive`: listens until `io.signal` aborts; the exit code is 2 for a bad port or one in use. */

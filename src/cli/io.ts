@@ -1,0 +1,19 @@
+import type { Env } from '../config/options.js';
+import type { StdinSource } from '../sources/inputs.js';
+
+export interface OutStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** Everything a command touches from outside: the process gives the real ones, tests their own. */
+export interface Io {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: StdinSource;
+  env: Env;
+  now: () => number;
+  /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
+  signal: AbortSignal;
+}
