@@ -21,6 +21,16 @@ export function decodePushRequest(body: Uint8Array): PushRequest {
   return fromBinary(PushRequestSchema, body);
 }
 
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function notAPushAnswer(type: string): string {
+  const what = type === '' ? 'no content type' : `content type ${type}`;
+  const hint = type === 'text/html' ? 'is --url the Pyroscope server, not Grafana?' : 'is --url a Pyroscope server?';
+  return `not a Push API answer (${what}; Pyroscope answers 200 with ${CONTENT_TYPE}), nothing was stored: ${hint}`;
+}
+
 /** The Connect Push API, unary, protobuf codec (what Alloy's pyroscope.write speaks). */
 export const PUSH_API: Protocol = {
   name: 'push',
@@ -32,7 +42,11 @@ export const PUSH_API: Protocol = {
   }),
   attemptHeaders: (timeoutMs) => ({ 'connect-timeout-ms': String(timeoutMs) }),
   readAnswer(status, contentType, body) {
-    if (status >= 200 && status < 300) return { ok: true };
+    // As connect-go, which Alloy uses: only 200 with the codec's content type is an answer from the Push API.
+    // Anything else that looks like success (Grafana's UI answers 200 text/html for any path) stored nothing.
+    const type = mediaType(contentType);
+    if (status === 200 && type === CONTENT_TYPE) return { ok: true };
+    if (status >= 200 && status < 300) return { ok: false, detail: notAPushAnswer(type) };
     const connect = parseConnectError(contentType, body);
     return connect ? { ok: false, code: connect.code, detail: connect.message } : { ok: false, detail: body };
   },
