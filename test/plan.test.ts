@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { RunConfig } from '../src/config/resolve.js';
 import type { InputProfile } from '../src/sources/inputs.js';
-import { planProfiles } from '../src/profile/plan.js';
+import { type PlanSettings, planProfiles } from '../src/profile/plan.js';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z');
 const MiB = 1024 * 1024;
@@ -12,22 +11,24 @@ const input = (over: Partial<InputProfile> = {}): InputProfile => ({
   size: 100,
   gzipped: true,
   uncompressedSize: 1000,
+  encodedSize: 1000,
   shape: { sampleTypes: ['samples', 'cpu'], periodType: 'cpu', periodUnit: 'nanoseconds' },
   sampleTypeUnits: ['samples/count', 'cpu/nanoseconds'],
   sampleCount: 10,
+  storedSampleCount: 10,
   sampleLabelKeys: new Set(),
+  sampleLabelKeySets: [[]],
+  sampleLabelExamples: [[]],
+  sampleLabelValueBytes: new Map(),
   timeNanos: 0n,
   ...over,
 });
-const config = (over: Partial<RunConfig> = {}): RunConfig => ({
-  endpoints: [],
+// Only what planning reads: a RunConfig has it all, so planning does not change when RunConfig grows.
+const config = (over: Partial<PlanSettings> = {}): PlanSettings => ({
   externalLabels: { service_name: 'api' },
   legacyLabelNames: false,
   strict: false,
   overrideTimestamp: false,
-  concurrency: 1,
-  deadlineMs: 0,
-  dryRun: false,
   ...over,
 });
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
@@ -37,8 +38,14 @@ describe("the server's default limits: warned about, refused with --strict", () 
     ['a small recent profile', { timeNanos: ns(NOW - 60_000) }, null],
     ['time_nanos 0 means now', { timeNanos: 0n }, null],
     ['over 4 MiB uncompressed', { uncompressedSize: 4 * MiB + 1 }, /4\.0 MiB uncompressed, above the server's 4 MiB limit: it will be refused \(400\)/],
-    ['over the 2 MiB burst', { uncompressedSize: 3 * MiB }, /3\.0 MiB uncompressed, above the server's 2 MiB rate-limit burst: it will be refused \(429\) on every try/],
-    ['exactly 2 MiB is fine', { uncompressedSize: 2 * MiB }, null],
+    ['over 4 MiB once re-encoded', { encodedSize: 4 * MiB + 1 }, /4\.0 MiB uncompressed, above the server's 4 MiB limit/],
+    ['over the 2 MiB burst', { uncompressedSize: 3 * MiB, encodedSize: 3 * MiB }, /3\.0 MiB uncompressed, above the server's 2 MiB rate-limit burst \(counted as it counts: re-encoded, with its labels\): it will be refused \(429\) on every try/],
+    // Labels: __delta__=false (14) + __name__=process_cpu (19) + service_name=api (15) = 48 bytes.
+    ['2 MiB with the labels is fine', { uncompressedSize: 2 * MiB - 48, encodedSize: 2 * MiB - 48 }, null],
+    ['the labels push it over 2 MiB', { uncompressedSize: 2 * MiB - 47, encodedSize: 2 * MiB - 47 }, /2\.0 MiB uncompressed, above the server's 2 MiB rate-limit burst \(counted as it counts/],
+    ['the raw size under 2 MiB does not matter, the re-encoded one does', { uncompressedSize: MiB, encodedSize: 3 * MiB }, /3\.0 MiB uncompressed, above the server's 2 MiB rate-limit burst/],
+    ['no samples', { sampleCount: 0, storedSampleCount: 0, sampleLabelKeySets: [] }, /the profile has no samples: the server answers 200 and stores nothing/],
+    ['only zero samples', { sampleCount: 3, storedSampleCount: 0 }, /the profile has no samples the server keeps \(all 3 are zero or negative\): the server answers 200 and stores nothing/],
     ['over 16000 samples', { sampleCount: 16_001 }, /16001 samples, above the server's limit of 16000/],
     ['older than an hour', { timeNanos: ns(NOW - 61 * 60_000) }, /time_nanos 2026-11-25T08:59:00\.000Z is outside the server's ingestion window/],
     ['more than 10 minutes ahead', { timeNanos: ns(NOW + 11 * 60_000) }, /outside the server's ingestion window/],
@@ -75,12 +82,23 @@ describe('labels per profile', () => {
     const plan = planProfiles([input(), input({ name: 'q' })], config({ externalLabels: { '': 'x' } }), NOW);
     assert.equal(plan.problems.length, 1);
   });
-  test('too many names counting sample labels names the profile', () => {
-    // 28 external + __name__ + __delta__ = 30 series labels; one sample label key makes 31.
-    const externalLabels = Object.fromEntries(Array.from({ length: 28 }, (_, i) => [`l${i}`, 'v']));
-    const ok = planProfiles([input()], config({ externalLabels }), NOW);
-    assert.deepEqual(ok.problems, []);
-    const plan = planProfiles([input({ sampleLabelKeys: new Set(['span_id']) })], config({ externalLabels }), NOW);
-    assert.deepEqual(plan.problems, ["p.pb.gz: 31 label names (30 series labels, 1 more from sample labels); the server allows 30"]);
+  // 27 external + service_name + __name__ + __delta__ = 30 series labels.
+  const externalLabels: Record<string, string> = { service_name: 'api', ...Object.fromEntries(Array.from({ length: 27 }, (_, i) => [`l${i}`, 'v'])) };
+  test('too many names counting one group of sample labels names the profile', () => {
+    assert.deepEqual(planProfiles([input()], config({ externalLabels }), NOW).problems, []);
+    const plan = planProfiles([input({ sampleLabelKeys: new Set(['thread']), sampleLabelKeySets: [['thread']] })], config({ externalLabels }), NOW);
+    assert.deepEqual(plan.problems, ['p.pb.gz: 31 label names on one series (30 series labels, 1 more from one group of sample labels (thread)); the server allows 30']);
+  });
+  test('groups are counted apart, as the server does: 29 + 1 in each of two groups is fine', () => {
+    const { l26: _, ...fewer } = externalLabels;
+    const inp = input({ sampleLabelKeys: new Set(['a', 'b']), sampleLabelKeySets: [['a'], ['b']] });
+    assert.deepEqual(planProfiles([inp], config({ externalLabels: fewer }), NOW).problems, []);
+    const both = input({ sampleLabelKeys: new Set(['a', 'b']), sampleLabelKeySets: [['a', 'b']] });
+    assert.match(planProfiles([both], config({ externalLabels: fewer }), NOW).problems.join('\n'), /31 label names on one series/);
+  });
+  test('a long sample-label value is refused; one under a series label of the same name is not', () => {
+    const inp = input({ sampleLabelKeys: new Set(['sql']), sampleLabelKeySets: [['sql']], sampleLabelValueBytes: new Map([['sql', 2049]]) });
+    assert.deepEqual(planProfiles([inp], config(), NOW).problems, ['p.pb.gz: sample label sql: a value is 2049 bytes; the server allows 2048 ("label value too long")']);
+    assert.deepEqual(planProfiles([inp], config({ externalLabels: { service_name: 'api', sql: 'x' } }), NOW).problems, []);
   });
 });

@@ -48,37 +48,127 @@ export function mergeLabels(profile: Labels, external: Labels): Labels {
   return out;
 }
 
-const LEGACY_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-
 export interface LabelCheckOptions {
-  /** Only `[A-Za-z0-9_.]` names, as servers before v2 and Alloy's client-side check require. */
+  /** The rule of servers before v2 (and of Alloy's client-side check): see `legacyNameProblem`. */
   legacyNames: boolean;
+}
+
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const STRICT_HINT = 'drop --strict-label-names for servers ≥ v2';
+
+/**
+ * The server's legacy label-name rule (pkg/validation SanitizeLegacyLabelName): bytes of [A-Za-z0-9_.],
+ * no digit first; a `.` anywhere, even first, is accepted and becomes `_`. Returns why a name is refused.
+ */
+export function legacyNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  const first = name.charCodeAt(0);
+  if (first >= 0x30 && first <= 0x39) return 'it starts with a digit';
+  const bad = /[^A-Za-z0-9_.]/.exec(name);
+  if (bad) return `it has ${JSON.stringify(bad[0])}; only [A-Za-z0-9_.] are allowed`;
+  return undefined;
+}
+
+/** What a legacy server renames a valid name to. */
+export function legacySanitized(name: string): string {
+  return name.replaceAll('.', '_');
 }
 
 /** Every problem the server would answer 400 for, one line each; empty when the labels are good. */
 export function labelProblems(labels: Labels, opts: LabelCheckOptions): string[] {
   const problems: string[] = [];
-  const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
   for (const [name, value] of Object.entries(labels)) {
     if (name === '') problems.push(`label with an empty name (value "${value}")`);
     else if (!name.isWellFormed()) problems.push(`label name ${JSON.stringify(name)} is not valid UTF-8`);
-    else if (opts.legacyNames && !LEGACY_NAME.test(name))
-      problems.push(`label name "${name}" has characters outside [A-Za-z0-9_.] (drop --strict-label-names for servers ≥ v2)`);
-    else if (utf8(name) > SERVER_LIMITS.maxLabelNameBytes)
-      problems.push(`label name "${name.slice(0, 40)}…" is ${utf8(name)} bytes; the server allows ${SERVER_LIMITS.maxLabelNameBytes}`);
+    else if (utf8Bytes(name) > SERVER_LIMITS.maxLabelNameBytes)
+      problems.push(`label name "${name.slice(0, 40)}…" is ${utf8Bytes(name)} bytes; the server allows ${SERVER_LIMITS.maxLabelNameBytes}`);
+    else if (opts.legacyNames && name !== NAME_LABEL) {
+      const why = legacyNameProblem(name);
+      if (why) problems.push(`label name "${name}" is refused by servers before v2 ("invalid label name"): ${why} (${STRICT_HINT})`);
+    }
     if (!value.isWellFormed()) problems.push(`label ${name}: value is not valid UTF-8`);
-    else if (utf8(value) > SERVER_LIMITS.maxLabelValueBytes)
-      problems.push(`label ${name}: value is ${utf8(value)} bytes; the server allows ${SERVER_LIMITS.maxLabelValueBytes}`);
+    else if (utf8Bytes(value) > SERVER_LIMITS.maxLabelValueBytes)
+      problems.push(`label ${name}: value is ${utf8Bytes(value)} bytes; the server allows ${SERVER_LIMITS.maxLabelValueBytes}`);
   }
+  if (opts.legacyNames) problems.push(...legacyClashes(labels));
   return problems;
 }
 
-/** The server counts the profile's sample label keys with the series labels against one limit. */
-export function labelCountProblem(labels: Labels, sampleLabelKeys: ReadonlySet<string>): string | undefined {
-  const names = new Set([...Object.keys(labels), ...sampleLabelKeys]);
-  if (names.size <= SERVER_LIMITS.maxLabelNames) return undefined;
-  const own = Object.keys(labels).length;
-  return `${names.size} label names (${own} series labels, ${names.size - own} more from sample labels); the server allows ${SERVER_LIMITS.maxLabelNames}`;
+/**
+ * After `.`→`_`, the legacy server merges a renamed label into one of the same name and value, and
+ * refuses it when the values differ; names are visited in sorted order, as the server does.
+ */
+function legacyClashes(labels: Labels): string[] {
+  const out: string[] = [];
+  const current = new Map(Object.entries(labels));
+  for (const name of Object.keys(labels).sort()) {
+    if (name === NAME_LABEL || !name.includes('.') || legacyNameProblem(name)) continue;
+    const renamed = legacySanitized(name);
+    const value = current.get(name) as string;
+    current.delete(name);
+    const other = current.get(renamed);
+    if (other !== undefined && other !== value)
+      out.push(`label "${name}" becomes "${renamed}" on servers before v2, which then has two values (${JSON.stringify(other)}, ${JSON.stringify(value)}): "duplicate label name after label name sanitization" (${STRICT_HINT})`);
+    else current.set(renamed, value);
+  }
+  return out;
+}
+
+/** The sample-label facts the server turns into series labels (a subset of ProfileFacts). */
+export interface SampleLabelFacts {
+  sampleLabelKeys: ReadonlySet<string>;
+  sampleLabelKeySets: ReadonlyArray<readonly string[]>;
+  sampleLabelValueBytes: ReadonlyMap<string, number>;
+}
+
+/**
+ * Sample labels become series labels where the series has no label of that name (pkg/model/pprofsplit),
+ * so their names and values meet the same limits. `problems` are sure refusals; `warnings` are legacy
+ * renames that clash only if the values differ, which depends on the samples.
+ */
+export function sampleLabelProblems(labels: Labels, facts: SampleLabelFacts, opts: LabelCheckOptions): { problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const promoted = [...facts.sampleLabelKeys].filter((k) => !Object.hasOwn(labels, k)).sort();
+  for (const key of promoted) {
+    if (key === '') problems.push('a sample label with an empty key: the server refuses it ("invalid label name")');
+    else if (utf8Bytes(key) > SERVER_LIMITS.maxLabelNameBytes)
+      problems.push(`sample label "${key.slice(0, 40)}…": its name is ${utf8Bytes(key)} bytes; the server allows ${SERVER_LIMITS.maxLabelNameBytes} ("label name too long")`);
+    else if (opts.legacyNames) {
+      const why = legacyNameProblem(key);
+      if (why) problems.push(`sample label "${key}" is refused by servers before v2 ("invalid label name"): ${why} (${STRICT_HINT})`);
+      else if (key.includes('.')) {
+        const renamed = legacySanitized(key);
+        if (Object.hasOwn(labels, renamed) || facts.sampleLabelKeys.has(renamed))
+          warnings.push(`sample label "${key}" becomes "${renamed}" on servers before v2, as does another label: refused there ("duplicate label name after label name sanitization") unless both have the same value`);
+      }
+    }
+    const bytes = facts.sampleLabelValueBytes.get(key) ?? 0;
+    if (bytes > SERVER_LIMITS.maxLabelValueBytes)
+      problems.push(`sample label ${key}: a value is ${bytes} bytes; the server allows ${SERVER_LIMITS.maxLabelValueBytes} ("label value too long")`);
+  }
+  return { problems, warnings };
+}
+
+/**
+ * The server validates each group of samples that share their string sample labels as its own series:
+ * the series labels (with the `service_name` it adds when missing), plus that group's keys the series
+ * does not already have. The largest group must stay within the limit.
+ */
+export function labelCountProblem(labels: Labels, keySets: ReadonlyArray<readonly string[]>): string | undefined {
+  const series = new Set(Object.keys(labels));
+  const added = !series.has(SERVICE_LABEL);
+  series.add(SERVICE_LABEL);
+  let worst: string[] = [];
+  for (const keys of keySets) {
+    const extra = keys.filter((k) => !series.has(k));
+    if (extra.length > worst.length) worst = extra;
+  }
+  const total = series.size + worst.length;
+  if (total <= SERVER_LIMITS.maxLabelNames) return undefined;
+  const own = `${series.size} series labels${added ? ', counting the service_name the server adds' : ''}`;
+  const more = worst.length === 0 ? '' : `, ${worst.length} more from one group of sample labels (${worst.slice(0, 5).join(', ')}${worst.length > 5 ? ', …' : ''})`;
+  return `${total} label names on one series (${own}${more}); the server allows ${SERVER_LIMITS.maxLabelNames}`;
 }
 
 /** Stable order for the wire and for output: `__name__` first, then by name. */

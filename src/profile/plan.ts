@@ -1,4 +1,4 @@
-import { DELTA_DEFAULT, DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels } from './labels.js';
+import { DELTA_DEFAULT, DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels, sampleLabelProblems } from './labels.js';
 import { deriveProfileName } from './name.js';
 import type { ProfileFacts } from './pprof.js';
 import { SERVER_LIMITS } from './server-limits.js';
@@ -46,10 +46,19 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
       problems.add(`${input.name}: cannot tell the profile type from its sample types (${input.shape.sampleTypes.join(', ')}); pass --profile-name (e.g. ${suggestName(input)})`);
       continue;
     }
-    for (const p of labelProblems(labels, { legacyNames: config.legacyLabelNames })) problems.add(p);
-    const count = labelCountProblem(labels, input.sampleLabelKeys);
+    const opts = { legacyNames: config.legacyLabelNames };
+    for (const p of labelProblems(labels, opts)) problems.add(p);
+    const count = labelCountProblem(labels, input.sampleLabelKeySets);
     if (count) problems.add(`${input.name}: ${count}`);
-    for (const limit of limitWarnings(input, config.overrideTimestamp, nowMs)) (config.strict ? problems.add(`${input.name}: ${limit} (--strict)`) : warnings.push(`${input.name}: ${limit}`));
+    const fromSamples = sampleLabelProblems(labels, input, opts);
+    for (const p of fromSamples.problems) problems.add(`${input.name}: ${p}`);
+    for (const w of fromSamples.warnings) warnings.push(`${input.name}: ${w}`);
+    if (input.storedSampleCount === 0) {
+      const none = input.sampleCount === 0 ? 'the profile has no samples' : `the profile has no samples the server keeps (all ${input.sampleCount} are zero or negative)`;
+      if (config.strict) problems.add(`${input.name}: ${none}: the server answers 200 and stores nothing (--strict)`);
+      else warnings.push(`${input.name}: ${none}: the server answers 200 and stores nothing`);
+    }
+    for (const limit of limitWarnings(input, labels, config.overrideTimestamp, nowMs)) (config.strict ? problems.add(`${input.name}: ${limit} (--strict)`) : warnings.push(`${input.name}: ${limit}`));
     profiles.push({ input, labels });
   }
   if (profiles.some((p) => !p.labels[SERVICE_LABEL]))
@@ -58,13 +67,15 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
 }
 
 /** The server's default limits (PROTOCOL.md §3): each is a sure rejection. */
-function limitWarnings(input: PlanInput, overrideTimestamp: boolean, nowMs: number): string[] {
+function limitWarnings(input: PlanInput, labels: Labels, overrideTimestamp: boolean, nowMs: number): string[] {
   const out: string[] = [];
-  const size = input.uncompressedSize;
+  // The server refuses on the decompressed bytes (before parsing) and again on the re-encoded size.
+  const size = Math.max(input.uncompressedSize, input.encodedSize);
+  const burst = rateLimitedSize(input, labels);
   if (size > SERVER_LIMITS.maxProfileBytes)
     out.push(`${(size / MiB).toFixed(1)} MiB uncompressed, above the server's 4 MiB limit: it will be refused (400)`);
-  else if (size > SERVER_LIMITS.rateLimitBurstBytes)
-    out.push(`${(size / MiB).toFixed(1)} MiB uncompressed, above the server's 2 MiB rate-limit burst: it will be refused (429) on every try`);
+  else if (burst > SERVER_LIMITS.rateLimitBurstBytes)
+    out.push(`${(burst / MiB).toFixed(1)} MiB uncompressed, above the server's 2 MiB rate-limit burst (counted as it counts: re-encoded, with its labels): it will be refused (429) on every try`);
   if (input.sampleCount > SERVER_LIMITS.maxSamples)
     out.push(`${input.sampleCount} samples, above the server's limit of ${SERVER_LIMITS.maxSamples}: it will be refused (400)`);
   if (!overrideTimestamp && input.timeNanos !== 0n) {
@@ -80,7 +91,23 @@ function suggestName(input: PlanInput): string {
   return t.includes('contentions') || t.includes('delay') ? 'mutex or block' : 'process_cpu';
 }
 
-/** True when a 429 for this profile cannot turn into a 200 by waiting. */
-export function overRateLimitBurst(input: ProfileFacts): boolean {
-  return input.uncompressedSize > SERVER_LIMITS.rateLimitBurstBytes;
+/**
+ * What the server's rate limiter charges for one profile (pkg/distributor pushSeries): the bytes of the
+ * label names and values, with the `service_name="unknown_service"` it adds when there is none, plus the
+ * profile as vtproto re-encodes it (`SizeVT`), not the bytes sent.
+ */
+export function rateLimitedSize(input: Pick<ProfileFacts, 'encodedSize'>, labels: Labels = {}): number {
+  let bytes = input.encodedSize;
+  for (const [name, value] of Object.entries(labels)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  if (!labels[SERVICE_LABEL]) bytes += SERVICE_LABEL.length + 'unknown_service'.length;
+  return bytes;
+}
+
+/**
+ * True when a 429 for this profile cannot turn into a 200 by waiting. Without the labels (a caller that
+ * has only the facts) it counts the profile alone, so it may miss a profile just under 2 MiB that its
+ * labels push over; it never calls a profile that fits "over".
+ */
+export function overRateLimitBurst(input: Pick<ProfileFacts, 'encodedSize'>, labels?: Labels): boolean {
+  return (labels ? rateLimitedSize(input, labels) : input.encodedSize) > SERVER_LIMITS.rateLimitBurstBytes;
 }
