@@ -70,17 +70,18 @@ export class ProblemsError extends PyroPushError {
 }
 
 /**
- * The reason a run's signal carries when the run is cut short: its --deadline passed, or the caller
- * (Ctrl-C, a signal, the library user) stopped it. Never retried; reported as what it is.
+ * The reason a signal carries when work is cut short: the run's --deadline passed, the caller (Ctrl-C,
+ * a signal, the library user) stopped it, or the endpoint was found down for the rest of the run.
+ * Never retried; reported as what it is.
  */
 export class RunStopped extends Error {
   override name = 'RunStopped';
   constructor(
-    readonly why: 'deadline' | 'interrupted',
-    /** How to name it in a result line: `--deadline 2s`, `SIGINT`. */
+    readonly why: 'deadline' | 'interrupted' | 'endpoint-down',
+    /** How to name it in a result line: `--deadline 2s`, `SIGINT`, `staging is down (connection refused)`. */
     readonly by: string,
   ) {
-    super(why === 'deadline' ? `stopped by ${by}` : `interrupted (${by})`);
+    super(why === 'deadline' ? `stopped by ${by}` : why === 'interrupted' ? `interrupted (${by})` : `endpoint ${by}`);
   }
 
   /** Whatever a caller aborted with, as a RunStopped. */

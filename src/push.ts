@@ -3,13 +3,17 @@ import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from './clock.js';
 import { formatDuration } from './config/duration.js';
 import type { OAuth2Config } from './config/oauth2.js';
-import type { Env, PushOptions } from './config/options.js';
+import type { ConfigYaml, Env, PushOptions } from './config/options.js';
 import { type Endpoint, type RunConfig, resolveConfig } from './config/resolve.js';
+import { EndpointHealth } from './delivery/endpoint-health.js';
 import { type Connection, type DeliverDeps, deliver } from './delivery/fan-out.js';
 import type { ProfileResult } from './delivery/result.js';
+import { Spool } from './delivery/spool.js';
+import { spoolWork } from './delivery/spool-jobs.js';
+import { disposeSent } from './sources/after-sent.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import { type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputProfile, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
+import { type InputProfile, STDIN, STDIN_NAME, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
 import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
 import { TokenSource } from './transport/token-source.js';
@@ -26,6 +30,8 @@ export interface PushHooks {
    * is reported as such (never as delivered). The run's --deadline is laid over it.
    */
   signal?: AbortSignal;
+  /** This process's id and how to tell whether another still runs: a spool's stale claims are taken back. */
+  process?: { pid: number; isAlive(pid: number): boolean };
   /** Called before anything is sent: the run's resolved config and what will be sent. */
   onPlan?: (config: RunConfig, profiles: PlannedProfile<InputProfile>[]) => void | Promise<void>;
   onWarning?: (line: string) => void;
@@ -57,57 +63,169 @@ const NO_STDIN: StdinSource = {
 };
 
 /**
- * Validates everything, then sends every profile to every endpoint. Throws a PyroPushError (exit 2)
- * for any mistake in options or inputs, before anything is sent; a failed push is a result, not a throw.
+ * Validates everything, then sends every profile to every endpoint (after what waits in the spool, with
+ * --spool-dir). Throws a PyroPushError (exit 2) for any mistake in options or inputs, before anything is
+ * sent; a failed push is a result, not a throw, and every profile × endpoint has exactly one.
  */
 export async function push(inputs: string[], options: PushOptions = {}, hooks: PushHooks = {}): Promise<PushReport> {
   const clock = hooks.clock ?? systemClock;
   const env = hooks.env ?? {};
-  const yaml = options.config !== undefined ? (await import('./config/yaml-file.js')).loadConfigFile(options.config, env) : {};
-  const { config, warnings } = resolveConfig(options, env, yaml);
+  const file = await readConfigFile(options, env);
+  file.notes.forEach((n) => hooks.onWarning?.(n));
+  const { config, warnings } = resolveConfig(options, file.env, file.yaml);
   warnings.forEach((w) => hooks.onWarning?.(w));
-
-  // The deadline covers the whole run from here, reading inputs included (a FIFO that never ends).
-  const deadline = config.deadlineMs > 0 ? { at: clock.now() + config.deadlineMs, by: `--deadline ${formatDuration(config.deadlineMs)}` } : undefined;
-  const stopAtDeadline = new AbortController();
-  const timer = deadline && setTimeout(() => stopAtDeadline.abort(new RunStopped('deadline', deadline.by)), config.deadlineMs);
-  const signal = hooks.signal ? AbortSignal.any([hooks.signal, stopAtDeadline.signal]) : stopAtDeadline.signal;
+  const run = runSignals(config, clock, hooks.signal);
   const dispatchers: Dispatcher[] = [];
   try {
-    const names = await expandInputs(inputs);
-    const read: InputProfile[] = [];
-    const problems: string[] = [];
-    for (const name of names) {
-      try {
-        read.push(await readInput(name, hooks.stdin ?? NO_STDIN, signal));
-      } catch (err) {
-        if (signal.aborted) throw usageError(`${name === '-' ? '<stdin>' : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
-        if (!(err instanceof PyroPushError)) throw err;
-        problems.push(err.message);
-      }
-    }
-    if (problems.length > 0) throw new ProblemsError('INPUT', problems);
-    const plan = planProfiles(read, config, clock.now());
-    if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
-    plan.warnings.forEach((w) => hooks.onWarning?.(w));
+    const names = config.flushOnly ? [] : await expandInputs(inputs, { recursive: config.recursive });
+    const { planned, skipped } = await readAndPlan(names, config, hooks, run.signal, clock.now());
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
-    await hooks.onPlan?.(config, plan.profiles);
-    if (config.dryRun) return { config, profiles: plan.profiles, results: [] };
-    const results = await deliver(plan.profiles, config, {
+    await hooks.onPlan?.(config, planned);
+    if (config.dryRun) return { config, profiles: planned, results: [] };
+
+    const health = new Map(config.endpoints.map((e) => [e, new EndpointHealth(e.name)]));
+    const spool = config.spool && (await Spool.open(config.spool.dir, { ...config.spool, now: clock.now, pid: hooks.process?.pid ?? 0, isAlive: hooks.process?.isAlive ?? (() => true) }));
+    const deps: DeliverDeps = {
       clock,
-      signal,
-      ...(deadline && { deadline }),
+      signal: run.signal,
+      inFlight: run.inFlight,
+      ...(run.deadline && { deadline: run.deadline }),
       connectionFor: (e) => connections.get(e) as Connection,
+      healthFor: (e) => health.get(e) as EndpointHealth,
+      ...(spool && { spool }),
       ...(hooks.log && { log: hooks.log }),
       ...(hooks.onResult && { onResult: hooks.onResult }),
       ...(hooks.onRetry && { onRetry: hooks.onRetry }),
-    });
-    return { config, profiles: plan.profiles, results };
+    };
+    const results: ProfileResult[] = [];
+    if (spool) {
+      // The oldest first: what earlier runs could not deliver goes before this run's inputs.
+      const waiting = await spoolWork(spool, config);
+      waiting.elsewhere.forEach((w) => hooks.onWarning?.(w));
+      for (const r of waiting.settled) for (const e of r.endpoints) hooks.onResult?.(r.profile, e);
+      results.push(...waiting.settled, ...(await deliver(waiting.jobs, config, deps)));
+    }
+    const delivered = await deliver(planned.map((profile) => ({ profile })), config, deps);
+    const byName = new Map(delivered.map((r) => [r.profile, r]));
+    // In input order, skipped inputs in their place.
+    for (const name of names) {
+      const result = skipped.get(name) ?? byName.get(name === STDIN ? STDIN_NAME : name);
+      if (!result) continue;
+      if (skipped.has(name)) for (const e of result.endpoints) hooks.onResult?.(result.profile, e);
+      results.push(result);
+    }
+    if (config.afterSent) {
+      for (const problem of await disposeAll(planned, delivered, config.afterSent)) hooks.onWarning?.(problem);
+    }
+    return { config, profiles: planned, results };
   } finally {
-    clearTimeout(timer);
+    run.dispose();
     await Promise.all(dispatchers.map((d) => d.close().catch(() => undefined)));
   }
+}
+
+/**
+ * --config: an Alloy file (told by extension or content) or YAML, each reader loaded only when used.
+ * The environment returned is the one to resolve with: without pyro-push's own variables that an Alloy
+ * file read itself (`sys.env("PYROSCOPE_PASSWORD")`), so that they are not applied twice.
+ */
+async function readConfigFile(options: PushOptions, env: Env): Promise<{ yaml: ConfigYaml; notes: string[]; env: Env }> {
+  const path = options.config;
+  if (path === undefined) {
+    if (options.component !== undefined) throw usageError('--component picks a pyroscope.write block of an Alloy config: give the file with --config', 'CONFIG');
+    return { yaml: {}, notes: [], env };
+  }
+  if ((await import('./config/alloy/detect.js')).isAlloyConfigFile(path)) {
+    const alloy = await import('./config/alloy/index.js');
+    const { config, notes, envRead } = alloy.loadAlloyConfig(path, env, options.component);
+    return { yaml: config, notes, env: alloy.envForResolve(env, envRead) };
+  }
+  if (options.component !== undefined) throw usageError(`--component ${options.component}: ${path} is read as YAML, which has no components; --component is for Alloy files (.alloy)`, 'CONFIG');
+  return { yaml: (await import('./config/yaml-file.js')).loadConfigFile(path, env), notes: [], env };
+}
+
+/**
+ * The run's two signals. `signal`: no new send starts and every wait ends (the deadline, the caller's
+ * stop). `inFlight`: requests in flight end too — at the deadline at once, after the caller's stop only
+ * once the interrupt grace has passed, so that a request about to be answered is not thrown away.
+ */
+function runSignals(config: RunConfig, clock: Clock, caller: AbortSignal | undefined) {
+  const deadline = config.deadlineMs > 0 ? { at: clock.now() + config.deadlineMs, by: `--deadline ${formatDuration(config.deadlineMs)}` } : undefined;
+  const starting = new AbortController();
+  const inFlight = new AbortController();
+  const stop = (reason: unknown, graceMs: number) => {
+    if (!starting.signal.aborted) starting.abort(reason);
+    if (graceMs === 0) inFlight.abort(reason);
+    else graceTimer ??= setTimeout(() => inFlight.abort(reason), graceMs);
+  };
+  let graceTimer: NodeJS.Timeout | undefined;
+  // The deadline covers the whole run from here, reading inputs included (a FIFO that never ends).
+  const deadlineTimer = deadline && setTimeout(() => stop(new RunStopped('deadline', deadline.by), 0), config.deadlineMs);
+  const onCallerStop = () => stop(caller?.reason, config.interruptGraceMs);
+  if (caller?.aborted) onCallerStop();
+  else caller?.addEventListener('abort', onCallerStop, { once: true });
+  return {
+    signal: starting.signal,
+    inFlight: inFlight.signal,
+    deadline,
+    dispose: () => {
+      clearTimeout(deadlineTimer);
+      clearTimeout(graceTimer);
+      caller?.removeEventListener('abort', onCallerStop);
+    },
+  };
+}
+
+/** Every input read and checked, then labelled; with --skip-invalid a bad input is a result, not a stop. */
+async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks, signal: AbortSignal, nowMs: number) {
+  const read: InputProfile[] = [];
+  const problems: string[] = [];
+  const skipped = new Map<string, ProfileResult>();
+  const skip = (name: string, reasons: string[]) => {
+    skipped.set(name, { profile: name === STDIN ? STDIN_NAME : name, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'skipped', ok: false, attempts: 0, error: reasons.join('; ') })) });
+  };
+  for (const name of names) {
+    try {
+      read.push(await readInput(name, hooks.stdin ?? NO_STDIN, signal));
+    } catch (err) {
+      if (signal.aborted) throw usageError(`${name === STDIN ? STDIN_NAME : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
+      if (!(err instanceof PyroPushError)) throw err;
+      if (config.skipInvalid) skip(name, [err.message]);
+      else problems.push(err.message);
+    }
+  }
+  if (problems.length > 0) throw new ProblemsError('INPUT', problems);
+  if (!config.skipInvalid) {
+    const plan = planProfiles(read, config, nowMs);
+    if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
+    plan.warnings.forEach((w) => hooks.onWarning?.(w));
+    return { planned: plan.profiles, skipped };
+  }
+  // One input at a time, so that one input's problem leaves the others in.
+  const planned: PlannedProfile<InputProfile>[] = [];
+  const warnings = new Set<string>();
+  for (const input of read) {
+    const plan = planProfiles([input], config, nowMs);
+    if (plan.problems.length > 0) skip(input.path ?? STDIN, plan.problems);
+    else planned.push(...plan.profiles);
+    plan.warnings.forEach((w) => warnings.add(w));
+  }
+  if (planned.length === 0 && read.length + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
+  warnings.forEach((w) => hooks.onWarning?.(w));
+  return { planned, skipped };
+}
+
+/** Inputs delivered to every endpoint (or spooled for the rest) are removed or moved; problems are said. */
+async function disposeAll(planned: PlannedProfile<InputProfile>[], results: ProfileResult[], how: NonNullable<RunConfig['afterSent']>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, profile] of planned.entries()) {
+    const states = results[i]?.endpoints.map((e) => e.state) ?? [];
+    if (!profile.input.path || states.length === 0 || !states.every((s) => s === 'delivered' || s === 'spooled')) continue;
+    const problem = await disposeSent(profile.input.path, how);
+    if (problem) problems.push(problem);
+  }
+  return problems;
 }
 
 /** A dispatcher and an authorizer per endpoint; endpoints with the same OAuth2 client share its tokens. */

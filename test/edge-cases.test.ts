@@ -91,8 +91,8 @@ describe('a response body that fails is a failed attempt, not a crash (exit 1, n
         assert.equal(run.code, 1, run.stderr);
         const doc = JSON.parse(run.stdout);
         const byEndpoint = Object.fromEntries(doc.profiles[0].endpoints.map((e: { endpoint: string }) => [e.endpoint, e]));
-        assert.equal(byEndpoint[good.url].status, 'ok');
-        assert.equal(byEndpoint[stalled].status, 'failed');
+        assert.equal(byEndpoint[good.url].status, 'delivered');
+        assert.equal(byEndpoint[stalled].status, 'not-sent');
         assert.match(byEndpoint[stalled].error, /timed out after 300ms/);
         assert.equal(good.received.length, 1);
       }),

@@ -95,7 +95,7 @@ describe('a push arrives as sent', () => {
     const run = await runCli([CPU, '--url', r.url, '--service-name', 'api', '--json']);
     const doc = JSON.parse(run.stdout);
     assert.equal(run.code, 0);
-    assert.deepEqual([doc.ok, doc.exitCode, doc.profiles[0].endpoints[0].status, doc.profiles[0].endpoints[0].attempts], [true, 0, 'ok', 1]);
+    assert.deepEqual([doc.ok, doc.exitCode, doc.profiles[0].endpoints[0].status, doc.profiles[0].endpoints[0].attempts], [true, 0, 'delivered', 1]);
   });
 
   test('--quiet prints nothing on success', async () => {
@@ -128,7 +128,7 @@ describe('retries', () => {
       const run = await runCli([CPU, '--url', r.url, '--service-name', 'a', ...FAST]);
       assert.equal(run.code, 1);
       assert.equal(r.requests(), 1);
-      assert.match(run.stdout, new RegExp(`push failed: \\[POST\\] "${r.url}/push.v1.PusherService/Push": 400 Bad Request \\(invalid_argument\\) after 1 attempt: invalid metric name`));
+      assert.match(run.stdout, new RegExp(`refused by the server: \\[POST\\] "${r.url}/push.v1.PusherService/Push": 400 Bad Request \\(invalid_argument\\) after 1 attempt: invalid metric name`));
     }));
 
   test('--max-attempts 3 means the server sees 3 requests', () =>
@@ -181,10 +181,11 @@ describe('several endpoints', () => {
       const run = await runCli([CPU, HEAP, '--url', good.url, '--url', bad.url, '--service-name', 'a', '--max-attempts', '2', ...FAST, '--json']);
       assert.equal(run.code, 1);
       assert.equal(good.received.length, 2);
-      assert.equal(bad.requests(), 4);
+      // The first profile to exhaust its attempts marks the endpoint down; the other may be cut in its backoff.
+      assert.ok(bad.requests() >= 3 && bad.requests() <= 4, `bad saw ${bad.requests()}`);
       const doc = JSON.parse(run.stdout);
       const statuses = doc.profiles.flatMap((p: { endpoints: Array<{ endpoint: string; status: string }> }) => p.endpoints.map((e) => `${e.endpoint === good.url ? 'good' : 'bad'}:${e.status}`));
-      assert.deepEqual(statuses, ['good:ok', 'bad:failed', 'good:ok', 'bad:failed']);
+      assert.deepEqual(statuses, ['good:delivered', 'bad:not-sent', 'good:delivered', 'bad:not-sent']);
     } finally {
       await Promise.all([good.close(), bad.close()]);
     }

@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type ProfileResult, exitCodeFor } from '../src/delivery/result.js';
+import { type ProfileResult, type ResultState, exitCodeFor } from '../src/delivery/result.js';
 import { PyroPushError, ProblemsError } from '../src/errors.js';
 import { errorLines } from '../src/cli/render.js';
 import { Secret, redactUrl } from '../src/secret.js';
 import { inspect } from 'node:util';
 
-const result = (...oks: boolean[]): ProfileResult => ({ profile: 'p', labels: {}, bytes: 1, endpoints: oks.map((ok) => ({ endpoint: 'e', ok, attempts: 1 })) });
+const result = (...oks: boolean[]): ProfileResult => ({ profile: 'p', labels: {}, bytes: 1, endpoints: oks.map((ok) => ({ endpoint: 'e', state: ok ? 'delivered' : 'not-sent', ok, attempts: 1 })) });
+const withStates = (...states: ResultState[]): ProfileResult => ({ profile: 'p', labels: {}, bytes: 1, endpoints: states.map((state) => ({ endpoint: 'e', state, ok: state === 'delivered', attempts: 1 })) });
 
 describe('exit code is a function of the outcome', () => {
   const cases: Array<[string, Parameters<typeof exitCodeFor>[0], number]> = [
     ['every profile reached every endpoint', { results: [result(true, true), result(true, true)] }, 0],
     ['nothing to report', { results: [] }, 0],
     ['one push failed', { results: [result(true, true), result(true, false)] }, 1],
+    ['one waits in the spool', { results: [withStates('delivered', 'spooled')] }, 1],
+    ['one rejected by the server', { results: [withStates('rejected')] }, 1],
+    ['a spool entry dropped by the bounds', { results: [withStates('delivered'), withStates('dropped')] }, 1],
+    ['an input skipped, everything else delivered', { results: [withStates('delivered'), withStates('skipped')] }, 2],
+    ['an input skipped and a push not delivered', { results: [withStates('skipped'), withStates('not-sent')] }, 1],
     ['a usage error', { error: new PyroPushError('USAGE', 'x') }, 2],
     ['a config error', { error: new PyroPushError('CONFIG', 'x') }, 2],
     ['input problems', { error: new ProblemsError('INPUT', ['a', 'b']) }, 2],

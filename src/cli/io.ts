@@ -14,6 +14,8 @@ export interface Io {
   stdin: StdinSource;
   env: Env;
   now: () => number;
+  /** This process's id, and whether another process still runs (a spool's stale claims). */
+  process?: { pid: number; isAlive(pid: number): boolean };
   /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
   signal: AbortSignal;
 }

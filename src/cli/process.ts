@@ -29,8 +29,19 @@ export async function runAsProcess(): Promise<void> {
       env: process.env,
       now: Date.now,
       signal: stop.signal,
+      process: { pid: process.pid, isAlive },
     });
   } finally {
     process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** Signal 0 asks only whether the process exists; EPERM means it does, under another user. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

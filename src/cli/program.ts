@@ -24,6 +24,11 @@ export interface ProgramOutput {
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
+/** Only what the user typed: defaults and environment are applied, in order, by resolveConfig. */
+function given(cmd: Command): CliOptions {
+  return Object.fromEntries(Object.entries(cmd.opts()).filter(([key]) => cmd.getOptionValueSource(key) === 'cli')) as CliOptions;
+}
+
 /**
  * The command line and nothing else: every flag, its help and its default display. Usage mistakes throw
  * a CommanderError (after commander has written its message to `output`) instead of exiting.
@@ -33,14 +38,46 @@ export function buildProgram(actions: CliActions, output?: ProgramOutput): Comma
     .description('Push pprof profiles to Grafana Pyroscope (the command-line pyroscope.write).')
     .version(VERSION, '-V, --version')
     .argument('[profiles...]', 'pprof files (gzipped or raw), directories of them, or - for stdin')
-    .showHelpAfterError('(run pyro-push --help for usage)');
+    .showHelpAfterError('(run pyro-push --help for usage)')
+    // `flush` takes the same flags as a push: after its name they are its own, not the root command's.
+    .enablePositionalOptions();
 
-  const group = (title: string, options: Option[]) => {
+  pushFlags((title, options) => {
     for (const o of options) program.addOption(o.helpGroup(title));
-  };
+  });
+
+  program.action(async (inputs: string[], _opts, cmd: Command) => actions.push(inputs, given(cmd)));
+
+  const flush = program
+    .command('flush')
+    .description('send only what waits in --spool-dir (to the endpoints of --url or --config), then exit')
+    .action(async (_opts, cmd: Command) => actions.push([], { ...given(cmd), flushOnly: true }));
+  pushFlags((title, options) => {
+    for (const o of options) flush.addOption(o.helpGroup(title));
+  });
+
+  program
+    .command('receive')
+    .description('run a local Push API receiver that prints (and optionally saves) what arrives')
+    .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULTS.receivePort))
+    .option('--host <host>', 'address to listen on', DEFAULTS.receiveHost)
+    .option('--out <dir>', 'also write each profile to this directory')
+    .option('-q, --quiet', 'do not print a line per profile')
+    .action(async (opts: ReceiveOptions) => actions.receive(opts));
+
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride();
+    if (output) command.configureOutput(output);
+  }
+  return program;
+}
+
+/** Every push flag by help group: the root command and `flush` take the same ones. */
+function pushFlags(group: (title: string, options: Option[]) => void): void {
   group('Endpoints:', [
     new Option('-u, --url <url>', `Pyroscope base URL; repeat for several endpoints (env ${ENV.url})`).argParser(collect),
-    new Option('-c, --config <file>', 'YAML config with Alloy pyroscope.write names (endpoints, external_labels)'),
+    new Option('-c, --config <file>', 'config: YAML with Alloy pyroscope.write names, or an Alloy file (.alloy, .river) itself'),
+    new Option('--component <label>', 'the pyroscope.write "LABEL" to read from an Alloy --config file that has several'),
     new Option('--tenant-id <id>', `sets X-Scope-OrgID (env ${ENV.tenantId})`),
     new Option('-H, --header <header>', "extra request header 'Name: value'; repeatable").argParser(collect),
   ]);
@@ -94,25 +131,13 @@ export function buildProgram(actions: CliActions, output?: ProgramOutput): Comma
     new Option('-v, --verbose', 'print request and response detail (secrets as <secret>)'),
     new Option('--no-color', 'no colour (NO_COLOR is honoured too)'),
   ]);
-
-  program.action(async (inputs: string[], _opts, cmd: Command) => {
-    // Only what the user typed: defaults and environment are applied, in order, by resolveConfig.
-    const given = Object.fromEntries(Object.entries(cmd.opts()).filter(([key]) => cmd.getOptionValueSource(key) === 'cli'));
-    await actions.push(inputs, given as CliOptions);
-  });
-
-  program
-    .command('receive')
-    .description('run a local Push API receiver that prints (and optionally saves) what arrives')
-    .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULTS.receivePort))
-    .option('--host <host>', 'address to listen on', DEFAULTS.receiveHost)
-    .option('--out <dir>', 'also write each profile to this directory')
-    .option('-q, --quiet', 'do not print a line per profile')
-    .action(async (opts: ReceiveOptions) => actions.receive(opts));
-
-  for (const command of [program, ...program.commands]) {
-    command.exitOverride();
-    if (output) command.configureOutput(output);
-  }
-  return program;
+  group('Unattended runs:', [
+    new Option('--spool-dir <dir>', 'write what is not delivered here; every run (and flush) first re-sends it, oldest first'),
+    new Option('--spool-max-bytes <size>', 'drop (and report) the oldest spooled profiles above this size').default(DEFAULTS.spoolMaxBytes),
+    new Option('--spool-max-age <duration>', 'drop (and report) spooled profiles older than this; 0s = never').default(DEFAULTS.spoolMaxAge),
+    new Option('--skip-invalid', 'report invalid inputs and send the valid ones (exit 2 if any was skipped)'),
+    new Option('--remove-sent', 'remove each input file once delivered to every endpoint (or spooled for the rest)'),
+    new Option('--move-sent <dir>', 'move each input file there once delivered to every endpoint (or spooled for the rest)'),
+    new Option('-r, --recursive', 'read directories with their subdirectories'),
+  ]);
 }

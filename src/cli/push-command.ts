@@ -46,6 +46,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       env: io.env,
       stdin: io.stdin,
       signal: io.signal,
+      ...(io.process && { process: io.process }),
       onWarning: (w) => {
         warnings.push(w);
         if (!opts.quiet) toStderr(paintErr('yellow', `warning: ${w}`));

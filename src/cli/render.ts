@@ -1,6 +1,6 @@
 import kleur from 'kleur';
 import type { Endpoint, RunConfig } from '../config/resolve.js';
-import { type EndpointResult, type ProfileResult, exitCodeFor } from '../delivery/result.js';
+import { type EndpointResult, type ProfileResult, RESULT_STATES, countResults, exitCodeFor } from '../delivery/result.js';
 import { EXIT, INTERNAL_ERROR, ProblemsError, PyroPushError } from '../errors.js';
 import { PUSH_PATH } from '../protocol/push-api.js';
 import { formatDuration } from '../config/duration.js';
@@ -35,18 +35,31 @@ export const paintWith =
   (style, text) =>
     enabled ? kleur[style](text) : text;
 
-export function resultLine(profile: PlannedProfile, r: EndpointResult, paint: Paint): string {
-  if (r.ok) return `${paint('green', '✔')} ${profile.input.name} → ${r.endpoint} ${paint('dim', `(${r.status}, ${plural(r.attempts, 'attempt')})`)}`;
-  return `${paint('red', '✖')} ${profile.input.name} → ${r.endpoint}: ${r.error}`;
+export function resultLine(name: string, r: EndpointResult, paint: Paint): string {
+  switch (r.state) {
+    case 'delivered':
+      return `${paint('green', '✔')} ${name} → ${r.endpoint} ${paint('dim', `(${r.status}, ${plural(r.attempts, 'attempt')})`)}`;
+    case 'spooled':
+      return `${paint('yellow', '↻')} ${name} → ${r.endpoint}: spooled for a later run: ${r.error}`;
+    case 'skipped':
+      return `${paint('yellow', '–')} ${name} → ${r.endpoint}: skipped: ${r.error}`;
+    default:
+      return `${paint('red', '✖')} ${name} → ${r.endpoint}: ${r.error}`;
+  }
 }
 
+/**
+ * `pushed 3 profiles to 2 endpoints in 1.2s`, or what became of each push:
+ * `2 of 6 pushes not delivered (3 profiles to 2 endpoints, 1.2s): 4 delivered, 1 spooled, 1 rejected`.
+ */
 export function summaryLine(results: ProfileResult[], elapsed: string, paint: Paint): string {
-  const all = results.flatMap((p) => p.endpoints);
-  const failed = all.filter((e) => !e.ok).length;
-  const endpoints = results[0]?.endpoints.length ?? 0;
+  const counts = countResults(results);
+  const all = Object.values(counts).reduce((a, b) => a + b, 0);
+  const endpoints = new Set(results.flatMap((p) => p.endpoints.map((e) => e.endpoint))).size;
   const what = `${plural(results.length, 'profile')} to ${plural(endpoints, 'endpoint')}`;
-  if (failed === 0) return paint('green', `pushed ${what} in ${elapsed}`);
-  return paint('red', `${failed} of ${all.length} pushes failed (${what}, ${elapsed})`);
+  if (counts.delivered === all) return paint('green', `pushed ${what} in ${elapsed}`);
+  const parts = RESULT_STATES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s.replace('-', ' ')}`);
+  return paint(counts.delivered + counts.spooled + counts.skipped === all ? 'yellow' : 'red', `${all - counts.delivered} of ${all} pushes not delivered (${what}, ${elapsed}): ${parts.join(', ')}`);
 }
 
 /** `--dry-run`: what each request would carry, secrets as `<secret>`. */
@@ -79,13 +92,15 @@ export function jsonReport(config: RunConfig | undefined, results: ProfileResult
         },
       }),
       endpoints: config?.endpoints.map((e) => ({ name: e.name, url: e.url })) ?? [],
+      ...(error === undefined && !config?.dryRun && { counts: countResults(results) }),
       profiles: config?.dryRun
         ? profiles.map((p) => ({ profile: p.input.name, bytes: p.input.size, gzipped: p.input.gzipped, labels: p.labels }))
         : results.map((r) => ({
             profile: r.profile,
             bytes: r.bytes,
             labels: r.labels,
-            endpoints: r.endpoints.map((e) => ({ endpoint: e.endpoint, status: e.ok ? 'ok' : 'failed', httpStatus: e.status ?? null, attempts: e.attempts, error: e.error ?? null })),
+            ...(r.spoolEntry !== undefined && { spoolEntry: r.spoolEntry }),
+            endpoints: r.endpoints.map((e) => ({ endpoint: e.endpoint, status: e.state, httpStatus: e.status ?? null, attempts: e.attempts, error: e.error ?? null })),
           })),
       warnings,
     },

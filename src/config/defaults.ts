@@ -16,6 +16,10 @@ export const DEFAULTS = {
   maxRedirects: 10,
   enableHttp2: true,
   tlsMinVersion: 'TLS12',
+  spoolMaxBytes: '512MiB',
+  spoolMaxAge: '24h',
+  /** After Ctrl-C or SIGTERM, requests in flight get this long to finish before they are cut. */
+  interruptGrace: '2s',
   receivePort: 4040,
   receiveHost: '127.0.0.1',
 } as const;

@@ -5,8 +5,10 @@
 
 /** The settings a flag and the library name alike. */
 interface CommonOptions {
-  /** A YAML config file (Alloy `pyroscope.write` names). */
+  /** A config file: YAML with Alloy `pyroscope.write` names, or an Alloy file itself (`.alloy`, `.river`). */
   config?: string;
+  /** In an Alloy config with several `pyroscope.write` components, the label of the one to use. */
+  component?: string;
   serviceName?: string;
   profileName?: string;
   tenantId?: string;
@@ -34,6 +36,18 @@ interface CommonOptions {
   oauth2ClientId?: string;
   oauth2ClientSecretFile?: string;
   oauth2TokenUrl?: string;
+  /** Undelivered profiles are written here and re-sent, oldest first, by the next run. */
+  spoolDir?: string;
+  /** Invalid inputs are reported and left out instead of stopping the run. */
+  skipInvalid?: boolean;
+  /** An input file delivered to every endpoint (or spooled for the rest) is removed. */
+  removeSent?: boolean;
+  /** …or moved into this folder. */
+  moveSent?: string;
+  /** Directories are read with their subdirectories. */
+  recursive?: boolean;
+  /** Send only what waits in the spool (`pyro-push flush`). */
+  flushOnly?: boolean;
 }
 
 /** A duration as Go writes it (`'10s'`, `'1m30s'`) or a number of milliseconds. */
@@ -59,6 +73,9 @@ export interface PushOptions extends CommonOptions {
   proxyConnectHeaders?: Record<string, string>;
   oauth2Scopes?: string[];
   oauth2EndpointParams?: Record<string, string>;
+  /** `'512MiB'`, `'1GB'` or a number of bytes. */
+  spoolMaxBytes?: string | number;
+  spoolMaxAge?: Duration;
 }
 
 /** Flags as commander hands them over; only flags given on the command line are present. */
@@ -76,6 +93,8 @@ export interface CliOptions extends CommonOptions {
   proxyConnectHeader?: string[];
   oauth2Scope?: string[];
   oauth2EndpointParam?: string[];
+  spoolMaxBytes?: string;
+  spoolMaxAge?: string;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -135,6 +154,10 @@ export interface EndpointYaml extends ProxyYaml {
 export interface ConfigYaml {
   endpoints?: EndpointYaml[];
   external_labels?: Record<string, string>;
+  /** pyro-push's own: where undelivered profiles wait for a later run (no Alloy equivalent). */
+  spool_dir?: string;
+  spool_max_bytes?: string;
+  spool_max_age?: string;
 }
 
 /** The environment variables pyro-push reads, so that secrets need not be on the command line. */

@@ -3,6 +3,7 @@ import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags } from '../prof
 import { type Auth, resolveAuth } from './auth.js';
 import { DEFAULTS } from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { parseSize } from './size.js';
 import { type Headers, setHeader } from './headers.js';
 import { type ConfigYaml, type Duration, ENV, type EndpointYaml, type Env, type PushOptions } from './options.js';
 import { type ProxyConfig, resolveProxy } from './proxy.js';
@@ -43,7 +44,22 @@ export interface RunConfig {
   concurrency: number;
   /** 0 = none. */
   deadlineMs: number;
+  /** After an interrupt, how long requests in flight may still take. */
+  interruptGraceMs: number;
   dryRun: boolean;
+  spool?: SpoolConfig;
+  skipInvalid: boolean;
+  /** What becomes of an input file once it is delivered everywhere (or spooled for the rest). */
+  afterSent?: { remove: true } | { moveTo: string };
+  recursive: boolean;
+  flushOnly: boolean;
+}
+
+export interface SpoolConfig {
+  dir: string;
+  maxBytes: number;
+  /** 0 = no limit. */
+  maxAgeMs: number;
 }
 
 export interface Resolved {
@@ -91,6 +107,10 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
   if (deadlineMs === 0 && endpoints.some((e) => e.retry.maxAttempts === 0))
     throw usageError('--max-attempts 0 (max_backoff_retries: 0) retries until --deadline: set --deadline too, e.g. --deadline 10m');
 
+  const spool = resolveSpool(cli, yaml);
+  if (cli.flushOnly && !spool) throw usageError('flush sends what waits in a spool: pass --spool-dir (or spool_dir in --config)');
+  if (cli.removeSent && cli.moveSent !== undefined) throw usageError('--remove-sent and --move-sent are both given; choose one');
+  if (cli.moveSent === '') throw usageError('--move-sent needs a folder');
   return {
     config: {
       endpoints,
@@ -100,10 +120,29 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
       overrideTimestamp: cli.overrideTimestamp ?? false,
       concurrency,
       deadlineMs,
+      interruptGraceMs: parseDuration(DEFAULTS.interruptGrace, 'interrupt grace'),
       dryRun: cli.dryRun ?? false,
+      ...(spool && { spool }),
+      skipInvalid: cli.skipInvalid ?? false,
+      ...(cli.removeSent ? { afterSent: { remove: true } as const } : cli.moveSent !== undefined ? { afterSent: { moveTo: cli.moveSent } } : {}),
+      recursive: cli.recursive ?? false,
+      flushOnly: cli.flushOnly ?? false,
     },
     warnings,
   };
+}
+
+/** --spool-dir over the config file's spool_dir; bounds likewise, named where they came from. */
+function resolveSpool(cli: PushOptions, yaml: ConfigYaml): SpoolConfig | undefined {
+  const dir = cli.spoolDir ?? yaml.spool_dir;
+  if (dir === undefined) {
+    if (cli.spoolMaxBytes !== undefined || cli.spoolMaxAge !== undefined) throw usageError('--spool-max-bytes and --spool-max-age need --spool-dir');
+    return undefined;
+  }
+  if (dir === '') throw usageError(`${cli.spoolDir !== undefined ? '--spool-dir' : 'spool_dir'} is empty; give a folder`);
+  const [bytes, bytesWhat] = cli.spoolMaxBytes !== undefined ? [cli.spoolMaxBytes, '--spool-max-bytes'] : [yaml.spool_max_bytes ?? DEFAULTS.spoolMaxBytes, yaml.spool_max_bytes !== undefined ? 'spool_max_bytes' : '--spool-max-bytes'];
+  const [age, ageWhat] = cli.spoolMaxAge !== undefined ? [cli.spoolMaxAge, '--spool-max-age'] : [yaml.spool_max_age ?? DEFAULTS.spoolMaxAge, yaml.spool_max_age !== undefined ? 'spool_max_age' : '--spool-max-age'];
+  return { dir, maxBytes: parseSize(bytes, bytesWhat), maxAgeMs: parseDuration(age, ageWhat) };
 }
 
 function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: string): Endpoint {

@@ -59,7 +59,7 @@ const ENDPOINT: Block = {
 };
 /** `<<` is YAML 1.1 only; `yaml` reads it as a plain key, so it is refused by name wherever it appears. */
 const MERGE_KEY = 'merge keys are not supported; repeat the keys (aliases like *name work)';
-const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap' };
+const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap', spool_dir: 'string', spool_max_bytes: 'string', spool_max_age: 'string' };
 
 /**
  * Reads a YAML config with Alloy's `pyroscope.write` names. Every mistake is one line with the file,

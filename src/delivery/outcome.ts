@@ -38,7 +38,7 @@ export interface AuthFailure {
 export interface StoppedFailure {
   ok: false;
   kind: 'stopped';
-  why: 'deadline' | 'interrupted';
+  why: 'deadline' | 'interrupted' | 'endpoint-down';
   /** `stopped by --deadline 2s`, `interrupted (SIGINT)`. */
   message: string;
 }
@@ -53,7 +53,8 @@ export function describeFailure(f: Failure, attempts: number, stoppedBy?: string
       return `${head} ${times}${tail ? `: ${tail}` : ''}`;
     }
     case 'stopped':
-      return attempts === 0 ? `not sent: ${f.message} before its turn` : `${f.message} during attempt ${attempts}`;
+      if (attempts > 0) return `${f.message} during attempt ${attempts}`;
+      return f.why === 'endpoint-down' ? `not sent: ${f.message}` : `not sent: ${f.message} before its turn`;
     default:
       return `${f.message} ${times}`;
   }

@@ -21,6 +21,25 @@ export function shouldRetry(failure: Failure, policy: Pick<RetryPolicy, 'retryOn
 }
 
 /**
+ * The server refused this profile itself (400 invalid, 413 too large, 422, or a 429 that waiting cannot
+ * turn into a 200): sending it again as it is would be refused again. Pure.
+ */
+export function isRejection(failure: Failure): boolean {
+  return failure.kind === 'http' && (failure.permanentReason !== undefined || failure.status === 400 || failure.status === 413 || failure.status === 422);
+}
+
+/**
+ * After a profile's last attempt: whether its failure says the endpoint itself is down, unreachable or
+ * misconfigured, so that every other profile for it would fail the same way (and is not attempted). The
+ * cause is what the result lines then name. Pure.
+ */
+export function endpointDownCause(failure: Failure): string | undefined {
+  if (failure.kind === 'stopped' || isRejection(failure)) return undefined;
+  if (failure.kind === 'http') return `${failure.status} ${failure.statusText}`.trim() + (failure.connectCode ? ` (${failure.connectCode})` : '');
+  return failure.message;
+}
+
+/**
  * dskit's backoff: the n-th wait (n ≥ 1) is uniform in [min·2ⁿ⁻¹, min·2ⁿ), both bounds capped at max.
  * A Retry-After from the server replaces it, capped at max too. Pure: `random` is passed in.
  */
@@ -41,13 +60,20 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
+/** A throttle shared by every profile bound for one endpoint: a Retry-After applies to the endpoint. */
+export interface SharedThrottle {
+  pausedUntil(): number;
+  pause(untilMs: number): void;
+}
+
 /** What the loop runs under: time, the run's signal, and when the run's --deadline falls. */
 export interface RetryRun {
   clock: Clock;
-  /** Aborted by the run's --deadline or by the caller: no attempt starts after it, no wait goes on. */
+  /** Aborted by the run's --deadline, by the caller, or when the endpoint is down: no attempt starts after it, no wait goes on. */
   signal: AbortSignal;
   /** The deadline as a clock time, so that a wait that would end past it is not begun. */
   deadline?: { at: number; by: string };
+  throttle?: SharedThrottle;
 }
 
 export interface Delivery {
@@ -73,14 +99,26 @@ export async function deliverWithRetries(
   run: RetryRun,
   onRetry?: (n: number, failure: Failure, waitMs: number) => void,
 ): Promise<Delivery> {
-  const { clock, signal, deadline } = run;
+  const { clock, signal, deadline, throttle } = run;
   let last: Failure | undefined;
+  const stopped = (reason: unknown, n: number): Delivery => {
+    const stop = stoppedOutcome(reason);
+    return last ? { outcome: last, attempts: n - 1, stoppedBy: stop.message } : { outcome: stop, attempts: 0 };
+  };
   for (let n = 1; ; n++) {
-    const left = deadline === undefined ? Infinity : deadline.at - clock.now();
-    if (signal.aborted || left <= 0) {
-      const stop = signal.aborted ? stoppedOutcome(signal.reason) : stoppedOutcome(new RunStopped('deadline', (deadline as { by: string }).by));
-      return last ? { outcome: last, attempts: n - 1, stoppedBy: stop.message } : { outcome: stop, attempts: 0 };
+    // Another profile was told to slow down: so is this one, before its next request to that endpoint.
+    const paused = (throttle?.pausedUntil() ?? 0) - clock.now();
+    if (paused > 0 && !signal.aborted) {
+      if (deadline !== undefined && clock.now() + paused >= deadline.at) return stopped(new RunStopped('deadline', deadline.by), n);
+      try {
+        await clock.sleep(paused, signal);
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      }
     }
+    const left = deadline === undefined ? Infinity : deadline.at - clock.now();
+    if (signal.aborted) return stopped(signal.reason, n);
+    if (left <= 0) return stopped(new RunStopped('deadline', (deadline as { by: string }).by), n);
     const outcome = await attempt(n, Math.max(1, Math.min(policy.remoteTimeoutMs, left)));
     // Cut short in flight after failures: the failures say why it was not delivered, the stop why no more came.
     if (!outcome.ok && outcome.kind === 'stopped' && last) return { outcome: last, attempts: n, stoppedBy: `${outcome.message} during attempt ${n}` };
@@ -88,6 +126,7 @@ export async function deliverWithRetries(
     if (policy.maxAttempts > 0 && n >= policy.maxAttempts) return { outcome, attempts: n };
     last = outcome;
     const wait = retryDelay(n, policy, clock.random(), outcome.kind === 'http' ? outcome.retryAfterMs : undefined);
+    if (isThrottled(outcome)) throttle?.pause(clock.now() + wait);
     if (deadline !== undefined && clock.now() + wait >= deadline.at) return { outcome, attempts: n, stoppedBy: `stopped by ${deadline.by}` };
     onRetry?.(n, outcome, wait);
     try {

@@ -6,6 +6,8 @@ import { ProblemsError, fsProblem, usageError } from '../errors.js';
 import { type ProfileFacts, ProfileError, decodeProfile } from '../profile/pprof.js';
 
 export const STDIN = '-';
+/** How stdin is named in messages and results. */
+export const STDIN_NAME = '<stdin>';
 
 /** One input, read and checked; the decoded profile itself is not kept. */
 export interface InputProfile extends ProfileFacts {
@@ -28,8 +30,11 @@ export class InputChangedError extends Error {
   override name = 'InputChangedError';
 }
 
-/** Files, directories (their regular files, sorted) and `-`, in the order given, each file once. */
-export async function expandInputs(args: string[]): Promise<string[]> {
+/**
+ * Files, directories (their regular files, sorted; with `recursive`, their subdirectories' too) and `-`,
+ * in the order given, each file once.
+ */
+export async function expandInputs(args: string[], opts: { recursive?: boolean } = {}): Promise<string[]> {
   if (args.length === 0) throw usageError('no profiles given: pass pprof files, directories, or - for stdin');
   if (args.filter((a) => a === STDIN).length > 1) throw usageError('- (stdin) given more than once; it can be read only once');
   const out: string[] = [];
@@ -45,8 +50,7 @@ export async function expandInputs(args: string[]): Promise<string[]> {
         out.push(arg);
         continue;
       }
-      const entries = await readdir(arg, { withFileTypes: true });
-      const files = (await Promise.all(entries.map((e) => directoryEntry(arg, e, problems)))).filter((f): f is string => f !== undefined).sort();
+      const files = (await filesIn(arg, opts.recursive ?? false, problems)).sort();
       if (files.length === 0 && problems.length === 0) problems.push(`${arg}: directory has no files`);
       out.push(...files);
     } catch (err) {
@@ -63,6 +67,15 @@ export async function expandInputs(args: string[]): Promise<string[]> {
     seen.add(key);
   }
   return unique;
+}
+
+async function filesIn(dir: string, recursive: boolean, problems: string[]): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files = (await Promise.all(entries.map((e) => directoryEntry(dir, e, problems)))).filter((f): f is string => f !== undefined);
+  if (!recursive) return files;
+  // Real directories only: following a symlinked directory could loop.
+  for (const sub of entries.filter((e) => e.isDirectory())) files.push(...(await filesIn(join(dir, sub.name), true, problems)));
+  return files;
 }
 
 /**
@@ -86,7 +99,7 @@ export async function readInput(arg: string, stdin: StdinSource, signal?: AbortS
   if (arg === STDIN) {
     if (stdin.isTTY) throw usageError('- reads a profile from stdin, but stdin is a terminal: pipe a profile in', 'INPUT');
     const bytes = await stdin.read(signal);
-    return { ...check('<stdin>', bytes), bytes };
+    return { ...check(STDIN_NAME, bytes), bytes };
   }
   const bytes = await readFile(arg, signal && { signal }).catch((err: NodeJS.ErrnoException) => {
     if (signal?.aborted) throw signal.reason;

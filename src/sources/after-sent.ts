@@ -1,0 +1,32 @@
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fsProblem } from '../errors.js';
+
+/**
+ * `--remove-sent` / `--move-sent DIR`: an input file, once delivered everywhere, is removed or moved, so
+ * that the next cron run over the same folder neither loses nor re-sends it. A move is a rename, or on
+ * another filesystem a copy that is synced before the original is removed. Returns a problem to report,
+ * or undefined.
+ */
+export async function disposeSent(path: string, how: { remove: true } | { moveTo: string }): Promise<string | undefined> {
+  try {
+    if ('remove' in how) {
+      await rm(path);
+      return undefined;
+    }
+    await mkdir(how.moveTo, { recursive: true });
+    const target = join(how.moveTo, basename(path));
+    try {
+      await rename(path, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await copyFile(path, target);
+      const handle = await open(target, 'r+');
+      await handle.sync().finally(() => handle.close());
+      await rm(path);
+    }
+    return undefined;
+  } catch (err) {
+    return `${path}: delivered, but could not be ${'remove' in how ? 'removed' : `moved to ${how.moveTo}`} (${fsProblem(err)}); the next run will send it again`;
+  }
+}
