@@ -78,6 +78,7 @@ function pushFlags(group: (title: string, options: Option[]) => void): void {
     new Option('-u, --url <url>', `Pyroscope base URL; repeat for several endpoints (env ${ENV.url})`).argParser(collect),
     new Option('-c, --config <file>', 'config: YAML with Alloy pyroscope.write names, or an Alloy file (.alloy, .river) itself'),
     new Option('--component <label>', 'the pyroscope.write "LABEL" to read from an Alloy --config file that has several'),
+    new Option('--protocol <name>', 'push (the Connect Push API, as Alloy) or ingest (the legacy /ingest API)').default(DEFAULTS.protocol),
     new Option('--tenant-id <id>', `sets X-Scope-OrgID (env ${ENV.tenantId})`),
     new Option('-H, --header <header>', "extra request header 'Name: value'; repeatable").argParser(collect),
   ]);

@@ -2,7 +2,7 @@ import kleur from 'kleur';
 import type { Endpoint, RunConfig } from '../config/resolve.js';
 import { type EndpointResult, type ProfileResult, RESULT_STATES, countResults, exitCodeFor } from '../delivery/result.js';
 import { EXIT, INTERNAL_ERROR, ProblemsError, PyroPushError } from '../errors.js';
-import { PUSH_PATH } from '../protocol/push-api.js';
+import { protocolFor } from '../delivery/protocols.js';
 import { formatDuration } from '../config/duration.js';
 import { formatLabels } from '../profile/labels.js';
 import type { PlannedProfile } from '../profile/plan.js';
@@ -65,7 +65,7 @@ export function summaryLine(results: ProfileResult[], elapsed: string, paint: Pa
 /** `--dry-run`: what each request would carry, secrets as `<secret>`. */
 export function dryRunLines(config: RunConfig, profiles: PlannedProfile[]): string[] {
   return [
-    ...config.endpoints.map((e) => `endpoint ${e.name}: POST ${e.url}${PUSH_PATH} ${describeEndpoint(e)}`),
+    ...config.endpoints.map((e) => `endpoint ${e.name}: POST ${e.url}${protocolFor(e.protocol).path} ${describeEndpoint(e)}`),
     ...profiles.map((p) => `would push ${p.input.name} (${plural(p.input.size, 'byte')}${p.input.gzipped ? ', gzipped' : ''}) ${formatLabels(p.labels)}`),
   ];
 }

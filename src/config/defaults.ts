@@ -4,6 +4,7 @@
  * Endpoint values are Alloy's `pyroscope.write` defaults, so a translated config behaves the same.
  */
 export const DEFAULTS = {
+  protocol: 'push',
   remoteTimeout: '10s',
   minBackoff: '500ms',
   maxBackoff: '5m',

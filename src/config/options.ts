@@ -5,6 +5,8 @@
 
 /** The settings a flag and the library name alike. */
 interface CommonOptions {
+  /** `push` (default) or `ingest`, for the endpoints given by `url`. */
+  protocol?: string;
   /** A config file: YAML with Alloy `pyroscope.write` names, or an Alloy file itself (`.alloy`, `.river`). */
   config?: string;
   /** In an Alloy config with several `pyroscope.write` components, the label of the one to use. */
@@ -134,6 +136,8 @@ export interface OAuth2Yaml extends ProxyYaml {
 /** One `endpoints:` entry: a `pyroscope.write` endpoint block, line by line. */
 export interface EndpointYaml extends ProxyYaml {
   url?: string;
+  /** pyro-push's own: `push` (the Connect Push API, as Alloy) or `ingest` (the legacy HTTP API). */
+  protocol?: string;
   name?: string;
   remote_timeout?: string;
   headers?: Record<string, string>;

@@ -18,9 +18,14 @@ export interface RetryPolicy {
   retryOn429: boolean;
 }
 
+/** The ways of sending a profile: the Connect Push API, or the legacy HTTP `/ingest` API. */
+export const PROTOCOL_NAMES = ['push', 'ingest'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
 /** One validated endpoint: everything needed to send, nothing left to parse. */
 export interface Endpoint {
   name: string;
+  protocol: ProtocolName;
   /** Base URL without a trailing slash; the procedure path is appended to it. */
   url: string;
   remoteTimeoutMs: number;
@@ -173,8 +178,11 @@ function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: str
     throw usageError(`tenant "${tenant}": use at most 150 of A-Z a-z 0-9 ! - _ . * ' ( )`);
 
   const auth = resolveAuth(cli, env, y, where);
+  const [protocol, protocolWhat] = cli.protocol !== undefined ? [cli.protocol, '--protocol'] : [y.protocol ?? DEFAULTS.protocol, `${where}.protocol`];
+  if (!(PROTOCOL_NAMES as readonly string[]).includes(protocol)) throw usageError(`${protocolWhat}: "${protocol}" is not one of ${PROTOCOL_NAMES.join(', ')}`, 'CONFIG');
   return {
     name: y.name ?? url,
+    protocol: protocol as ProtocolName,
     url,
     remoteTimeoutMs,
     retry,

@@ -31,6 +31,7 @@ const PROXY: Block = {
 };
 const ENDPOINT: Block = {
   url: 'string',
+  protocol: 'string',
   name: 'string',
   remote_timeout: 'string',
   headers: 'stringMap',

@@ -6,7 +6,7 @@ import { INTERNAL_ERROR, fsProblem } from '../errors.js';
 import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
 import { withTimestamp } from '../profile/pprof.js';
 import type { Protocol } from '../protocol/protocol.js';
-import { PUSH_API } from '../protocol/push-api.js';
+import { protocolFor } from './protocols.js';
 import { type InputProfile, InputChangedError, loadBytes } from '../sources/inputs.js';
 import type { Authorizer } from '../transport/authorizer.js';
 import { type AttemptContext, attemptOnce } from './attempt.js';
@@ -67,7 +67,7 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
       const results = new Map<number, EndpointResult>();
       await mapPool(mine, config.concurrency, async ([job, i]) => {
         // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
-        const result = await deliverOne(job, endpoint, PUSH_API, config, ctx, deps).catch(
+        const result = await deliverOne(job, endpoint, protocolFor(endpoint.protocol), config, ctx, deps).catch(
           (err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }),
         );
         results.set(i, result);
@@ -126,7 +126,7 @@ function sendWithRetries(bytes: Uint8Array, job: Job, endpoint: Endpoint, protoc
   const { profile } = job;
   const health = deps.healthFor(endpoint);
   const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, deps.clock.now()) : bytes;
-  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID() });
+  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID(), facts: profile.input, nowMs: deps.clock.now() });
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
     if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input, profile.labels))
@@ -164,7 +164,7 @@ async function settle(job: Job, endpoint: Endpoint, result: EndpointResult, deps
     if (result.state !== 'not-sent' || result.internal) return result;
     // A profile whose turn never came was not read yet: it is now, to be kept.
     const kept = bytes ?? (await loadBytes(job.profile.input));
-    await spool.put({ endpoint: { name: endpoint.name, url: endpoint.url }, protocol: PUSH_API.name, labels: job.profile.labels, source: job.profile.input.name, sha256: job.profile.input.sha256, size: kept.length, reason: result.error ?? '' }, kept);
+    await spool.put({ endpoint: { name: endpoint.name, url: endpoint.url }, protocol: endpoint.protocol, labels: job.profile.labels, source: job.profile.input.name, sha256: job.profile.input.sha256, size: kept.length, reason: result.error ?? '' }, kept);
     return { ...result, state: 'spooled' };
   } catch (err) {
     return { ...result, state: result.state === 'delivered' || result.state === 'rejected' ? result.state : 'not-sent', error: `${result.error ?? 'delivered'}; the spool could not be written (${fsProblem(err)})` };

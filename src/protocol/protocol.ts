@@ -1,4 +1,16 @@
 import type { Labels } from '../profile/labels.js';
+import type { ProfileFacts } from '../profile/pprof.js';
+
+/** What a protocol is given to build one profile's request. */
+export interface ProfileToSend {
+  labels: Labels;
+  /** The profile as it is sent (pprof, gzipped or raw). */
+  bytes: Uint8Array;
+  /** A fresh id per profile and endpoint (the Push API's RawSample.ID). */
+  id: string;
+  facts: ProfileFacts;
+  nowMs: number;
+}
 
 /** One profile's request, ready to send: the same bytes on every attempt. */
 export interface PreparedRequest {
@@ -20,7 +32,7 @@ export interface Protocol {
   readonly name: string;
   /** The path requests go to, as messages name it (without a query). */
   readonly path: string;
-  prepare(profile: { labels: Labels; bytes: Uint8Array; id: string }): PreparedRequest;
+  prepare(profile: ProfileToSend): PreparedRequest;
   /** Headers that depend on the attempt: the time the server may spend. */
   attemptHeaders(timeoutMs: number): Record<string, string>;
   readAnswer(status: number, contentType: string | undefined, body: string): Answer;
