@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runAsProcess } from '../dist/cli/process.js';
+// The CLI as esbuild bundles it (dist-bundle/, made by `npm run build`; see scripts/bundle.ts).
+import { run } from '../dist-bundle/cli.js';
 
-await runAsProcess();
+await run();

@@ -1,24 +1,38 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { type Labels, sortedPairs } from '../profile/labels.js';
 import { parseConnectError } from './connect.js';
-import { type PushRequest, PushRequestSchema } from './gen/push/v1/push_pb.js';
 import type { Protocol } from './protocol.js';
 
 export const PUSH_PATH = '/push.v1.PusherService/Push';
 export const CONTENT_TYPE = 'application/proto';
 
-/** One series per request (PROTOCOL.md §1): a retry can then never duplicate half of a request. */
+/**
+ * One series per request (PROTOCOL.md §1): a retry can then never duplicate half of a request.
+ *
+ * Written with protobuf-es's wire `BinaryWriter`, not the generated messages: `create`/`toBinary` need
+ * the reflection runtime and the descriptors booted, which cost a push ~65 ms of start-up for three
+ * small messages. The field numbers are those of `proto/` (PushRequest.series = 1; RawProfileSeries
+ * labels = 1, samples = 2; LabelPair name = 1, value = 2; RawSample raw_profile = 1, ID = 2), and as
+ * proto3 does, empty strings and bytes are left out. test/encode.test.ts proves the output byte for
+ * byte equal to the generated encoder's; the receiver decodes with the generated messages
+ * (push-api-decode.ts).
+ */
 export function encodePushRequest(labels: Labels, profile: Uint8Array, id: string): Uint8Array {
-  return toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [{ labels: sortedPairs(labels), samples: [{ rawProfile: profile, ID: id }] }],
-    }),
-  );
-}
-
-export function decodePushRequest(body: Uint8Array): PushRequest {
-  return fromBinary(PushRequestSchema, body);
+  const LEN = WireType.LengthDelimited;
+  const w = new BinaryWriter();
+  w.tag(1, LEN).fork(); // PushRequest.series
+  for (const { name, value } of sortedPairs(labels)) {
+    w.tag(1, LEN).fork(); // RawProfileSeries.labels
+    if (name !== '') w.tag(1, LEN).string(name);
+    if (value !== '') w.tag(2, LEN).string(value);
+    w.join();
+  }
+  w.tag(2, LEN).fork(); // RawProfileSeries.samples
+  if (profile.byteLength > 0) w.tag(1, LEN).bytes(profile);
+  if (id !== '') w.tag(2, LEN).string(id);
+  w.join();
+  w.join();
+  return w.finish();
 }
 
 function mediaType(contentType: string | undefined): string {

@@ -8,7 +8,7 @@ import { rateLimitedSize } from '../profile/plan.js';
 import { type ProfileFacts, ProfileError, decodeProfile, isGzip } from '../profile/pprof.js';
 import { SERVER_LIMITS } from '../profile/server-limits.js';
 import { CONNECT_CODES, type ConnectCode } from '../protocol/connect.js';
-import { PUSH_PATH, decodePushRequest } from '../protocol/push-api.js';
+import { PUSH_PATH, decodePushRequest } from '../protocol/push-api-decode.js';
 import { readStream } from '../sources/stream.js';
 
 /** The largest request body taken (the server's own limit is far lower per profile): 413 above it. */

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`'s reference: the fastest plain Node sender we could write. It POSTs every file of a
+ * folder of ready-made PushRequest bodies to `<url>/push.v1.PusherService/Push` over one undici Pool
+ * (keep-alive, `--concurrency` connections and requests in flight), reading each body when its turn
+ * comes, and fails (exit 1) unless every answer is 200. It gets the start-up tricks pyro-push has:
+ * undici's files rather than its index, and V8 without the optimising tier-up of llhttp's wasm.
+ *
+ *   node scripts/undici-sender.mjs <url> <folder> [--concurrency 8] [--ca-file ca.pem] [--http2]
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+
+setFlagsFromString('--liftoff-only');
+const require = createRequire(import.meta.url);
+const Dispatcher = require('undici/lib/dispatcher/dispatcher.js');
+Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));
+const Pool = require('undici/lib/dispatcher/pool.js');
+
+const [url, folder, ...rest] = process.argv.slice(2);
+if (!url || !folder) throw new Error('usage: undici-sender.mjs <url> <folder> [--concurrency n] [--ca-file file] [--http2]');
+const option = (name) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
+const concurrency = Number(option('--concurrency') ?? 8);
+const caFile = option('--ca-file');
+const origin = new URL(url).origin;
+const path = `${new URL(url).pathname.replace(/\/$/, '')}/push.v1.PusherService/Push`;
+
+const pool = new Pool(origin, {
+  connections: concurrency,
+  allowH2: rest.includes('--http2'),
+  ...(caFile && { connect: { ca: await readFile(caFile, 'utf8') } }),
+});
+const files = (await readdir(folder)).sort();
+let next = 0;
+let failed = 0;
+async function worker() {
+  while (next < files.length) {
+    const file = files[next++];
+    const body = await readFile(join(folder, file));
+    const res = await pool.request({
+      method: 'POST',
+      path,
+      body,
+      headers: { 'content-type': 'application/proto', 'connect-protocol-version': '1', 'user-agent': 'bench-undici-sender' },
+    });
+    await res.body.dump();
+    if (res.statusCode !== 200) failed++;
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, worker));
+await pool.close();
+if (failed > 0) {
+  console.error(`${failed} of ${files.length} requests failed`);
+  process.exitCode = 1;
+}
