@@ -91,6 +91,8 @@ describe('mistakes are one line each, exit 2, naming the input and the fix', () 
     ['wrong YAML type', { config: fixture('config/bad-type.yaml') }, {}, /bad-type\.yaml:3: endpoints\[0\]\.max_backoff_retries: expected a whole number ≥ 0, got "lots"/],
     ['two auth schemes in YAML', { config: fixture('config/two-auth.yaml') }, {}, /endpoints\[0\]: basic_auth and bearer_token are both set/],
     ['invalid YAML', { config: fixture('config/broken.yaml') }, {}, /broken\.yaml:3: invalid YAML/],
+    ['a YAML duration without a unit, with its line', { config: fixture('config/bare-duration.yaml') }, {}, /^.*bare-duration\.yaml:3: endpoints\[0\]\.remote_timeout: invalid duration "10" \(add a unit: 10s or 10ms\)$/],
+    ['password and password_file, with the line', { config: fixture('config/password-twice.yaml') }, {}, /^.*password-twice\.yaml:6: endpoints\[0\]\.basic_auth\.password_file: password is set too; use one of password and password_file$/],
     ['unset ${VAR}', { config: fixture('config/unset-var.yaml') }, {}, /unset-var\.yaml:2: endpoints\[0\]\.url: \$\{PYRO_TEST_UNSET_URL\} is not set/],
     ['missing config', { config: '/nonexistent.yaml' }, {}, /--config \/nonexistent\.yaml: no such file/],
   ];

@@ -24,7 +24,7 @@ describe('parseDuration refuses what it cannot read, naming the flag', () => {
 });
 
 describe('formatDuration writes what parseDuration reads', () => {
-  for (const [ms, text] of [[0, '0s'], [500, '500ms'], [1000, '1s'], [90_000, '1m30s'], [3_600_000, '1h'], [1500, '1500ms']] as const)
+  for (const [ms, text] of [[0, '0s'], [500, '500ms'], [1000, '1s'], [90_000, '1m30s'], [3_600_000, '1h'], [1500, '1.5s'], [188_902, '3m8.902s'], [3_600_500, '1h0m0.5s'], [60_000, '1m']] as const)
     test(`${ms} → ${text}`, () => {
       assert.equal(formatDuration(ms), text);
       assert.equal(parseDuration(text, 'x'), ms);

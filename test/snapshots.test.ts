@@ -20,7 +20,7 @@ function matchSnapshot(name: string, actual: string): void {
 
 /** What differs from run to run: the receiver's port, where the checkout is, the time taken. */
 const stable = (text: string, good: string, bad: string) =>
-  text.replaceAll(good, 'http://127.0.0.1:GOOD').replaceAll(bad, 'http://127.0.0.1:REFUSING').replaceAll(FIXTURES, '<fixtures>').replace(/\b\d+(\.\d+)?m?s\)$/gm, '<time>)');
+  text.replaceAll(good, 'http://127.0.0.1:GOOD').replaceAll(bad, 'http://127.0.0.1:REFUSING').replaceAll(FIXTURES, '<fixtures>').replace(/, \d+(\.\d+)?m?s\)/g, ', <time>)');
 
 /** Runs the CLI against two receivers: one that takes everything, one that refuses everything with 400. */
 async function snapshotRun(name: string, args: (good: string, refusing: string) => string[], env: Record<string, string> = {}) {

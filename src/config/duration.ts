@@ -47,16 +47,17 @@ export function parseDuration(text: string | number, what: string): number {
   return Math.round(total);
 }
 
-/** 90000 → "1m30s": Go syntax, so what --help and messages show can be pasted back. */
+/**
+ * 90000 → "1m30s", 188902 → "3m8.902s", 350 → "350ms": Go's Duration.String, so that what --help and
+ * messages show reads as a duration and can be pasted back.
+ */
 export function formatDuration(msValue: number): string {
-  if (msValue === 0) return '0s';
-  if (msValue % 1000 !== 0) return `${msValue}ms`;
-  const parts: string[] = [];
-  let rest = msValue;
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join('');
+  const ms = Math.round(msValue);
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  const seconds = s === 0 && (h > 0 || m > 0) ? '' : `${Number(s.toFixed(3))}s`;
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${seconds}`.replace(/^(\d+h)0m$/, '$1');
 }

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { fsProblem, usageError } from '../errors.js';
+import { parseDuration } from './duration.js';
 import type { ConfigYaml, Env } from './options.js';
 
 /** A leaf type, or a nested block described by its own keys. */
-type Shape = 'string' | 'bool' | 'int' | 'stringMap' | 'stringList' | Block | ListOf;
+/** `duration` is a string checked as a Go duration here, where the file's line is known. */
+type Shape = 'string' | 'bool' | 'int' | 'duration' | 'stringMap' | 'stringList' | Block | ListOf;
 interface Block {
   [key: string]: Shape;
 }
@@ -33,10 +35,10 @@ const ENDPOINT: Block = {
   url: 'string',
   protocol: 'string',
   name: 'string',
-  remote_timeout: 'string',
+  remote_timeout: 'duration',
   headers: 'stringMap',
-  min_backoff_period: 'string',
-  max_backoff_period: 'string',
+  min_backoff_period: 'duration',
+  max_backoff_period: 'duration',
   max_backoff_retries: 'int',
   retry_on_http_429: 'bool',
   basic_auth: { username: 'string', password: 'string', password_file: 'string' },
@@ -60,7 +62,18 @@ const ENDPOINT: Block = {
 };
 /** `<<` is YAML 1.1 only; `yaml` reads it as a plain key, so it is refused by name wherever it appears. */
 const MERGE_KEY = 'merge keys are not supported; repeat the keys (aliases like *name work)';
-const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap', spool_dir: 'string', spool_max_bytes: 'string', spool_max_age: 'string' };
+const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap', spool_dir: 'string', spool_max_bytes: 'string', spool_max_age: 'duration' };
+
+/** Keys of one block of which at most one may be set: said with the file and line of the second. */
+const EXCLUSIVE: Array<[string, string]> = [
+  ['password', 'password_file'],
+  ['credentials', 'credentials_file'],
+  ['client_secret', 'client_secret_file'],
+  ['bearer_token', 'bearer_token_file'],
+  ['ca_pem', 'ca_file'],
+  ['cert_pem', 'cert_file'],
+  ['key_pem', 'key_file'],
+];
 
 /**
  * Reads a YAML config with Alloy's `pyroscope.write` names. Every mistake is one line with the file,
@@ -120,6 +133,8 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
           fail(pair.key as Node, keyPath, `unknown key${near ? ` (did you mean "${near}"?)` : ''}`);
         }
         out[name] = convert(pair.value as Node, sub as Shape, keyPath);
+        const other = EXCLUSIVE.find((p) => p.includes(name))?.find((k) => k !== name);
+        if (other !== undefined && Object.hasOwn(out, other)) fail(pair.key as Node, keyPath, `${other} is set too; use one of ${other} and ${name}`);
       }
       return out;
     }
@@ -137,12 +152,21 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
     }
     return scalar(node, shape, key);
   };
-  const scalar = (raw: Node | null, shape: 'string' | 'bool' | 'int', key: string): unknown => {
+  const scalar = (raw: Node | null, shape: 'string' | 'bool' | 'int' | 'duration', key: string): unknown => {
     const node = deref(raw);
     if (!isScalar(node)) return fail(raw, key, `expected ${article(shape)}`);
     const v = node.value;
     if (shape === 'bool') return typeof v === 'boolean' ? v : fail(node, key, `expected true or false, got ${JSON.stringify(v)}`);
     if (shape === 'int') return Number.isInteger(v) && (v as number) >= 0 ? v : fail(node, key, `expected a whole number ≥ 0, got ${JSON.stringify(v)}`);
+    if (shape === 'duration') {
+      const text = typeof v === 'number' || typeof v === 'string' ? expand(node, key, String(v)) : fail(node, key, `expected a duration, got ${JSON.stringify(v)}`);
+      try {
+        parseDuration(text, key);
+      } catch (err) {
+        fail(node, key, (err as Error).message.slice(key.length + 2));
+      }
+      return text;
+    }
     // Numbers are accepted as strings (a port, a numeric tenant), booleans are not: `yes` was likely a mistake.
     if (typeof v === 'number') return String(v);
     if (typeof v !== 'string') return fail(node, key, `expected a string, got ${JSON.stringify(v)}`);
@@ -152,7 +176,7 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
 }
 
 function article(shape: string): string {
-  return shape === 'int' ? 'a whole number' : shape === 'bool' ? 'true or false' : 'a string';
+  return shape === 'int' ? 'a whole number' : shape === 'bool' ? 'true or false' : shape === 'duration' ? 'a duration' : 'a string';
 }
 
 /** The valid key nearest by edit distance, when it is near enough to be a typo. */
