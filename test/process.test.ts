@@ -34,6 +34,18 @@ describe('exit codes through the real bin', () => {
   });
 });
 
+test('process substitution <(…): read once and delivered (its /dev/fd path cannot be re-read or resolved)', async () => {
+  const r = await startReceiver('127.0.0.1', 0);
+  try {
+    // Spawned asynchronously: the receiver answering it lives in this process.
+    const child = spawn('bash', ['-c', `"${process.execPath}" "${BIN}" <(cat "${CPU}") --url ${r.url} --service-name a`], { env: { PATH: process.env.PATH ?? '' }, stdio: 'ignore' });
+    assert.equal(await new Promise((resolve) => child.on('close', resolve)), 0);
+    assert.deepEqual(Buffer.from(r.received[0]?.rawProfile ?? []), readFileSync(CPU));
+  } finally {
+    await r.close();
+  }
+});
+
 describe('signals', () => {
   /** The receiver's handler behind a delay, and the CLI spawned against it with n profiles. */
   async function interrupted(signals: NodeJS.Signals[], n: number) {

@@ -38,6 +38,12 @@ describe('server verification', () => {
     assert.match(run.stdout, /certificate not trusted: .*\(use --ca-file\)/);
   });
 
+  test('with the wrong CA: the hint asks whether that CA signed it, not to use --ca-file', async () => {
+    const run = await push(server.url, '--ca-file', pki.clientCa);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /certificate not trusted: .*\(is the configured CA \(--ca-file, tls_config\) the one that signed it\?\)/);
+  });
+
   test('--insecure-skip-verify sends, and warns', async () => {
     const n = server.received.length;
     const run = await push(server.url, '--insecure-skip-verify');

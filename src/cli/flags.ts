@@ -24,6 +24,13 @@ export function toPushOptions(cli: CliOptions): PushOptions {
   };
 }
 
+/** What the flags say that is legal but likely not meant: `-l 'env = ci'` keeps its spaces. */
+export function flagWarnings(cli: CliOptions): string[] {
+  return (cli.label ?? [])
+    .filter((l) => /\s=|=\s/.test(l))
+    .map((l) => `--label ${JSON.stringify(l)}: the spaces around "=" are part of the name and value (${JSON.stringify(l.slice(0, l.indexOf('=')))} = ${JSON.stringify(l.slice(l.indexOf('=') + 1))}); write it without them`);
+}
+
 /** In the order given; a later flag of the same name wins, as a header set twice does. */
 function pairs(list: Array<[string, string]>): Record<string, string> {
   return Object.fromEntries(list);

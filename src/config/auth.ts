@@ -61,6 +61,7 @@ function authFromYaml(yaml: EndpointYaml, where: string): Auth | undefined {
     if (type.toLowerCase() === 'basic') throw usageError(`${where}.authorization.type: use basic_auth for Basic`, 'CONFIG');
     const credentials = a.credentials_file !== undefined ? Secret.fromFile(a.credentials_file, `${where}.authorization.credentials_file`) : a.credentials !== undefined ? Secret.of(a.credentials) : undefined;
     if (!credentials || credentials.reveal() === '') throw usageError(`${where}.authorization: set credentials or credentials_file (not empty)`, 'CONFIG');
+    oneLine(credentials, `${where}.authorization.credentials`);
     return { kind: 'authorization', type, credentials };
   }
   if (yaml.oauth2) return { kind: 'oauth2', oauth2: oauth2FromYaml(yaml.oauth2, `${where}.oauth2`) };
@@ -76,12 +77,24 @@ export function staticAuthorization(auth: Auth): string | undefined {
 
 function basic(username: string | undefined, password: Secret | undefined, userWhat: string, passwordWhat: string): Auth {
   if (username === undefined || username === '') throw usageError(`basic auth needs a username: set ${userWhat}`);
+  // RFC 7617: the user-id ends at the first colon, so "a:b" would be sent as user "a".
+  if (username.includes(':')) throw usageError(`${userWhat} "${username}" has a ":", which HTTP Basic auth cannot carry in a user name (RFC 7617)`);
+  if (LINE_BREAK.test(username)) throw usageError(`${userWhat} has a line break or NUL; a user name is one line`);
   if (!password || password.reveal() === '') throw usageError(`basic auth for "${username}" needs a password: set ${passwordWhat} (not empty)`);
+  oneLine(password, passwordWhat);
   return { kind: 'basic', username, password };
+}
+
+/** A header value is one line: a secret with a line break would fail at send time, or smuggle a header. */
+const LINE_BREAK = /[\r\n\0]/;
+
+function oneLine(secret: Secret, what: string): void {
+  if (LINE_BREAK.test(secret.reveal())) throw usageError(`${what} has a line break or NUL inside; a credential is one line (a file may end with one newline)`);
 }
 
 function bearer(credentials: Secret, what: string): Auth {
   if (credentials.reveal() === '') throw usageError(`${what} is empty; give the token or leave it out`);
+  oneLine(credentials, what);
   return { kind: 'authorization', type: 'Bearer', credentials };
 }
 

@@ -13,6 +13,8 @@ interface CommonOptions {
   component?: string;
   serviceName?: string;
   profileName?: string;
+  /** --profile-name replaces even a type the sample types show, in every profile of the run. */
+  forceProfileName?: boolean;
   tenantId?: string;
   username?: string;
   password?: string;

@@ -17,7 +17,7 @@ export type ProxyConfig =
     };
 
 /** A proxy URL may carry its own credentials (they are kept secret). */
-export const PROXY_URL_RULES = { example: 'http://proxy.corp:3128' };
+export const PROXY_URL_RULES = { example: 'http://proxy.corp:3128', hostOnly: true };
 
 /** Flags, when any proxy flag is given, replace the YAML proxy settings as a whole. */
 export function resolveProxy(yaml: ProxyYaml, cli: PushOptions | undefined, where: string): ProxyConfig {

@@ -1,5 +1,6 @@
 import { usageError } from '../errors.js';
 import { type Labels, NAME_LABEL, SERVICE_LABEL, labelsFromFlags } from '../profile/labels.js';
+import type { PlanSettings } from '../profile/plan.js';
 import { type Auth, resolveAuth } from './auth.js';
 import { DEFAULTS } from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -39,7 +40,7 @@ export interface Endpoint {
 }
 
 /** The resolved, validated run: flags > environment > YAML > DEFAULTS, already applied. */
-export interface RunConfig {
+export interface RunConfig extends PlanSettings {
   endpoints: Endpoint[];
   /** Labels laid over every profile's own (Alloy's external_labels); an empty value deletes. */
   externalLabels: Labels;
@@ -90,7 +91,7 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
   if (endpointYamls.length === 0)
     throw usageError(`no endpoint: pass --url, set ${ENV.url}, or list endpoints in a --config file`);
 
-  const endpoints = endpointYamls.map(([e, where]) => resolveEndpoint(e, cli, env, where));
+  const endpoints = endpointYamls.map(([e, where]) => resolveEndpoint(e, cli, env, where, warnings));
   const names = new Set<string>();
   for (const e of endpoints) {
     if (names.has(e.name)) throw usageError(`endpoint "${e.name}" is listed twice; give each endpoint its own name or URL`, 'CONFIG');
@@ -98,14 +99,7 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
     if (e.tls.insecureSkipVerify) warnings.push(`${e.name}: TLS certificate verification is off (insecure_skip_verify); anyone on the path can read and change what is sent`);
   }
 
-  const externalLabels: Labels = { ...yaml.external_labels };
-  const pairs: Array<[string, string]> = Object.entries(cli.labels ?? {});
-  for (const [flag, name, value] of [['--service-name', SERVICE_LABEL, cli.serviceName], ['--profile-name', NAME_LABEL, cli.profileName]] as const) {
-    if (value === undefined) continue;
-    if (value === '') throw usageError(`${flag} is empty; give a value or leave the flag out`, 'LABEL');
-    pairs.push([name, value]);
-  }
-  Object.assign(externalLabels, labelsFromFlags(pairs));
+  const labelSettings = planSettingsFrom(cli, yaml.external_labels ?? {}, warnings);
 
   const concurrency = wholeNumber(cli.concurrency ?? DEFAULTS.concurrency, '--concurrency', 1);
   const deadlineMs = parseDuration(cli.deadline ?? DEFAULTS.deadline, '--deadline');
@@ -119,10 +113,7 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
   return {
     config: {
       endpoints,
-      externalLabels,
-      legacyLabelNames: cli.strictLabelNames ?? false,
-      strict: cli.strict ?? false,
-      overrideTimestamp: cli.overrideTimestamp ?? false,
+      ...labelSettings,
       concurrency,
       deadlineMs,
       interruptGraceMs: parseDuration(DEFAULTS.interruptGrace, 'interrupt grace'),
@@ -134,6 +125,31 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
       flushOnly: cli.flushOnly ?? false,
     },
     warnings,
+  };
+}
+
+/**
+ * What labelling a profile needs from the options: the config file's external labels with the label
+ * flags over them, --service-name, --profile-name and the label checks. `pyro-push inspect` shares it.
+ */
+export function planSettingsFrom(cli: PushOptions, configLabels: Labels, warnings: string[]): PlanSettings {
+  const externalLabels: Labels = { ...configLabels };
+  const pairs: Array<[string, string]> = Object.entries(cli.labels ?? {});
+  for (const [flag, value] of [['--service-name', cli.serviceName], ['--profile-name', cli.profileName]] as const)
+    if (value === '') throw usageError(`${flag} is empty; give a value or leave the flag out`, 'LABEL');
+  if (cli.serviceName !== undefined) pairs.push([SERVICE_LABEL, cli.serviceName]);
+  // Checked for a clash with -l __name__=…, then applied per profile (plan.ts): it does not override a type the profile shows.
+  labelsFromFlags(cli.profileName === undefined ? pairs : [...pairs, [NAME_LABEL, cli.profileName]]);
+  for (const [name, value] of pairs)
+    if (value === '' && !Object.hasOwn(externalLabels, name)) warnings.push(`label ${name} is empty and removes nothing (no config label ${name}); it is not sent`);
+  Object.assign(externalLabels, labelsFromFlags(pairs));
+  if (cli.forceProfileName && cli.profileName === undefined) throw usageError('--force-profile-name needs --profile-name', 'LABEL');
+  return {
+    externalLabels,
+    legacyLabelNames: cli.strictLabelNames ?? false,
+    strict: cli.strict ?? false,
+    overrideTimestamp: cli.overrideTimestamp ?? false,
+    ...(cli.profileName !== undefined && { profileName: { value: cli.profileName, force: cli.forceProfileName ?? false } }),
   };
 }
 
@@ -150,7 +166,12 @@ function resolveSpool(cli: PushOptions, yaml: ConfigYaml): SpoolConfig | undefin
   return { dir, maxBytes: parseSize(bytes, bytesWhat), maxAgeMs: parseDuration(age, ageWhat) };
 }
 
-function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: string): Endpoint {
+function headerValue(headers: Headers, name: string): string | undefined {
+  const v = headers.get(name)?.value;
+  return typeof v === 'string' ? v : undefined;
+}
+
+function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: string, warnings: string[]): Endpoint {
   const url = endpointUrl(y.url, where);
   /** Endpoints from --url or PYROSCOPE_URL: messages name flags, not a YAML entry. */
   const fromFlags = where === '--url' || where === ENV.url;
@@ -172,12 +193,19 @@ function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: str
   const envTenant = env[ENV.tenantId];
   if (envTenant !== undefined) setHeader(headers, 'X-Scope-OrgID', envTenant, ENV.tenantId);
   for (const [name, value] of Object.entries(cli.headers ?? {})) setHeader(headers, name, value, '--header');
+  const flagTenant = headerValue(headers, 'x-scope-orgid');
+  if (cli.tenantId !== undefined && Object.keys(cli.headers ?? {}).some((h) => h.toLowerCase() === 'x-scope-orgid') && flagTenant !== cli.tenantId)
+    warnings.push(`-H X-Scope-OrgID: ${flagTenant} is replaced by --tenant-id ${cli.tenantId}`);
   if (cli.tenantId !== undefined) setHeader(headers, 'X-Scope-OrgID', cli.tenantId, '--tenant-id');
+  if (headers.has('user-agent')) warnings.push(`${where}: the User-Agent header given replaces pyro-push's own`);
   const tenant = headers.get('x-scope-orgid')?.value;
   if (typeof tenant === 'string' && !TENANT.test(tenant))
     throw usageError(`tenant "${tenant}": use at most 150 of A-Z a-z 0-9 ! - _ . * ' ( )`);
 
   const auth = resolveAuth(cli, env, y, where);
+  // Alloy lets a header win over the auth settings; here the two are a mistake to fix, not a guess.
+  if (auth && headers.has('authorization'))
+    throw usageError(`${where}: an Authorization header (-H or headers) and ${auth.kind === 'oauth2' ? 'oauth2' : auth.kind === 'basic' ? 'basic auth' : 'a token'} both set Authorization; use one`, 'CONFIG');
   const [protocol, protocolWhat] = cli.protocol !== undefined ? [cli.protocol, '--protocol'] : [y.protocol ?? DEFAULTS.protocol, `${where}.protocol`];
   if (!(PROTOCOL_NAMES as readonly string[]).includes(protocol)) throw usageError(`${protocolWhat}: "${protocol}" is not one of ${PROTOCOL_NAMES.join(', ')}`, 'CONFIG');
   return {

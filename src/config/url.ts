@@ -6,6 +6,8 @@ export interface UrlRules {
   credentialsBelong?: string;
   /** A query or fragment is refused where a path is appended to the URL. */
   refuseQuery?: boolean;
+  /** Only scheme, host and port (and credentials): a proxy has no path. */
+  hostOnly?: boolean;
   /** What to show a user who gave something else. */
   example: string;
 }
@@ -26,5 +28,7 @@ export function parseHttpUrl(text: string, what: string, rules: UrlRules): URL {
     throw usageError(`${what}: put credentials in ${rules.credentialsBelong}, not in the URL`, 'CONFIG');
   // A lone "?" or "#" leaves url.search and url.hash empty, so look at the text.
   if (rules.refuseQuery && /[?#]/.test(text)) throw usageError(`${what}: "${url.origin}${url.pathname}…" has a query or fragment; give the server's base URL`, 'CONFIG');
+  if (rules.hostOnly && ((url.pathname !== '/' && url.pathname !== '') || /[?#]/.test(text)))
+    throw usageError(`${what}: "${url.origin}${url.pathname}…" has a path or query; a proxy is a scheme, host and port (e.g. ${rules.example})`, 'CONFIG');
   return url;
 }

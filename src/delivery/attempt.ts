@@ -60,7 +60,7 @@ export async function attemptOnce(endpoint: Endpoint, protocol: Protocol, prepar
         ctx.log?.(`← ${stoppedOutcome(ctx.signal.reason).message}`);
         return stoppedOutcome(ctx.signal.reason);
       }
-      const problem = classifyNetworkError(err, { timeoutMs, https: url.protocol === 'https:', hasClientCert: endpoint.tls.cert !== undefined });
+      const problem = classifyNetworkError(err, { timeoutMs, https: url.protocol === 'https:', hasClientCert: endpoint.tls.cert !== undefined, hasCa: endpoint.tls.ca !== undefined, ...proxyOf(endpoint) });
       ctx.log?.(`← ${problem.code}: ${problem.message}`);
       return { ok: false, kind: 'network', ...problem };
     }
@@ -120,6 +120,11 @@ function oneLine(text: string): string {
 function excerpt({ bytes, total }: { bytes: Buffer; total: number }): string {
   const text = bytes.toString('utf8');
   return total > bytes.length ? `${text}…` : text;
+}
+
+/** The proxy every request of this endpoint goes through, when that is certain (no per-host exceptions). */
+function proxyOf(e: Endpoint): { proxy?: string } {
+  return e.proxy.mode === 'url' && e.proxy.noProxy.length === 0 ? { proxy: e.proxy.display } : {};
 }
 
 function viaProxy(e: Endpoint): string {

@@ -16,6 +16,9 @@ export const DELTA_DEFAULT = 'false';
 export function parseLabelFlag(text: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw usageError(`--label "${text}": expected name=value (e.g. --label env=ci)`, 'LABEL');
+  // Node reads argv as UTF-8 and replaces bytes that are not with U+FFFD: the label the user meant is lost.
+  if (text.includes('\uFFFD'))
+    throw usageError(`--label ${JSON.stringify(text)}: not valid UTF-8 (the bytes shown as � are not text); the server refuses it`, 'LABEL');
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
@@ -75,6 +78,9 @@ export function legacySanitized(name: string): string {
 }
 
 /** Every problem the server would answer 400 for, one line each; empty when the labels are good. */
+/** A line break, tab or other C0/DEL character: it would split or garble the label wherever it is shown. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function labelProblems(labels: Labels, opts: LabelCheckOptions): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(labels)) {
@@ -86,6 +92,8 @@ export function labelProblems(labels: Labels, opts: LabelCheckOptions): string[]
       const why = legacyNameProblem(name);
       if (why) problems.push(`label name "${name}" is refused by servers before v2 ("invalid label name"): ${why} (${STRICT_HINT})`);
     }
+    const control = CONTROL.exec(name) ?? CONTROL.exec(value);
+    if (control) problems.push(`label ${JSON.stringify(name)}: ${CONTROL.test(name) ? 'name' : 'value'} has a control character (${JSON.stringify(control[0])}); a label is one line of text`);
     if (!value.isWellFormed()) problems.push(`label ${name}: value is not valid UTF-8`);
     else if (utf8Bytes(value) > SERVER_LIMITS.maxLabelValueBytes)
       problems.push(`label ${name}: value is ${utf8Bytes(value)} bytes; the server allows ${SERVER_LIMITS.maxLabelValueBytes}`);

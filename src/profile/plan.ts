@@ -15,6 +15,11 @@ export interface PlanSettings {
   legacyLabelNames: boolean;
   strict: boolean;
   overrideTimestamp: boolean;
+  /**
+   * --profile-name: the `__name__` of profiles whose type cannot be told from their sample types. It also
+   * replaces a type that can be told when it is the only profile, or with `force` (--force-profile-name).
+   */
+  profileName?: { value: string; force: boolean };
 }
 
 /** A validated input with the exact labels it will be sent with. */
@@ -33,14 +38,15 @@ export interface Plan<T extends PlanInput> {
 const MiB = 1024 * 1024;
 
 /** Labels for every input, and every reason the server would refuse one (refused here with --strict). */
-export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSettings, nowMs: number): Plan<T> {
+export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSettings, nowMs: number, runSize = inputs.length): Plan<T> {
   const problems = new Set<string>();
   const warnings: string[] = [];
   const profiles: PlannedProfile<T>[] = [];
   for (const input of inputs) {
     const own: Labels = { [DELTA_LABEL]: DELTA_DEFAULT };
     const derived = deriveProfileName(input.shape, input.name);
-    if (derived) own[NAME_LABEL] = derived;
+    const name = profileName(input.name, derived, config.profileName, runSize, warnings);
+    if (name) own[NAME_LABEL] = name;
     const labels = mergeLabels(own, config.externalLabels);
     if (!labels[NAME_LABEL]) {
       problems.add(`${input.name}: cannot tell the profile type from its sample types (${input.shape.sampleTypes.join(', ')}); pass --profile-name (e.g. ${suggestName(input)})`);
@@ -64,6 +70,21 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
   if (profiles.some((p) => !p.labels[SERVICE_LABEL]))
     warnings.push('no service_name label: the server will store these profiles as "unknown_service" (pass --service-name)');
   return { profiles, problems: [...problems], warnings };
+}
+
+/**
+ * `__name__`: from the sample types when they tell it; --profile-name fills in where they do not, and
+ * replaces a type they do tell only for a lone profile or with --force-profile-name — never silently.
+ */
+function profileName(input: string, derived: string | undefined, chosen: PlanSettings['profileName'], runSize: number, warnings: string[]): string | undefined {
+  if (!chosen || chosen.value === derived) return derived ?? chosen?.value;
+  if (!derived) return chosen.value;
+  if (chosen.force || runSize === 1) {
+    warnings.push(`${input}: its sample types say ${derived}, sent as ${chosen.value} because of --profile-name`);
+    return chosen.value;
+  }
+  warnings.push(`${input}: sent as ${derived}, as its sample types say: with several profiles --profile-name ${chosen.value} applies only to those whose type cannot be told (--force-profile-name applies it to all)`);
+  return derived;
 }
 
 /** The server's default limits (PROTOCOL.md §3): each is a sure rejection. */

@@ -6,6 +6,8 @@ import { ProblemsError, fsProblem, usageError } from '../errors.js';
 import { type ProfileFacts, ProfileError, decodeProfile } from '../profile/pprof.js';
 
 export const STDIN = '-';
+/** A file descriptor the shell opened for us (process substitution, /dev/stdin): its writer is already there. */
+const INHERITED_FD = /^\/(dev\/fd|proc\/self\/fd|proc\/\d+\/fd)\/\d+$|^\/dev\/stdin$/;
 /** How stdin is named in messages and results. */
 export const STDIN_NAME = '<stdin>';
 
@@ -62,7 +64,8 @@ export async function expandInputs(args: string[], opts: { recursive?: boolean }
   const seen = new Set<string>();
   const unique: string[] = [];
   for (const name of out) {
-    const key = name === STDIN ? STDIN : await realpath(name);
+    // /dev/fd/63 from <(…) resolves to "pipe:[…]", which realpath refuses: the name is the key then.
+    const key = name === STDIN ? STDIN : await realpath(name).catch(() => name);
     if (!seen.has(key)) unique.push(name);
     seen.add(key);
   }
@@ -101,10 +104,16 @@ export async function readInput(arg: string, stdin: StdinSource, signal?: AbortS
     const bytes = await stdin.read(signal);
     return { ...check(STDIN_NAME, bytes), bytes };
   }
+  const kind = await stat(arg).catch(() => undefined);
+  // A named pipe has no writer until someone opens it: reading could wait for ever, out of reach of any signal.
+  if (kind?.isFIFO() && !INHERITED_FD.test(arg))
+    throw usageError(`${arg}: a named pipe (FIFO); send what is written to it through stdin instead: pyro-push - < ${arg}`, 'INPUT');
   const bytes = await readFile(arg, signal && { signal }).catch((err: NodeJS.ErrnoException) => {
     if (signal?.aborted) throw signal.reason;
     throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT', err);
   });
+  // A pipe from the shell (<(…), /dev/stdin) can be read only once: its bytes are kept, as stdin's are.
+  if (kind && !kind.isFile()) return { ...check(arg, bytes), bytes };
   return { ...check(arg, bytes), path: arg };
 }
 

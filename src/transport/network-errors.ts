@@ -25,6 +25,10 @@ export interface FailureContext {
   timeoutMs: number | undefined;
   https: boolean;
   hasClientCert: boolean;
+  /** A CA was configured (--ca-file, ca_pem): then "use --ca-file" is the wrong hint. */
+  hasCa?: boolean;
+  /** The proxy the request went through, as it may be shown: a refusal is then the proxy's. */
+  proxy?: string;
 }
 
 const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
@@ -46,8 +50,9 @@ export function classifyNetworkError(raw: unknown, ctx: FailureContext): Network
   if (err.name === 'TimeoutError' || TIMEOUTS.has(code)) return fail(ctx.timeoutMs === undefined ? 'timed out' : `timed out after ${formatDuration(ctx.timeoutMs)}`, true);
   if (code === 'CERT_HAS_EXPIRED') return fail('certificate has expired', false);
   if (code === 'CERT_NOT_YET_VALID') return fail('certificate is not yet valid (is the clock right?)', false);
-  if (code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return fail('self-signed certificate in chain (use --ca-file)', false);
-  if (UNTRUSTED.has(code)) return fail(`certificate not trusted: ${err.message ?? code} (use --ca-file)`, false);
+  const caHint = ctx.hasCa ? 'is the configured CA (--ca-file, tls_config) the one that signed it?' : 'use --ca-file';
+  if (code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return fail(`self-signed certificate in chain (${caHint})`, false);
+  if (UNTRUSTED.has(code)) return fail(`certificate not trusted: ${err.message ?? code} (${caHint})`, false);
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return fail(nameMismatch(err), false);
   if (code === 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' || code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_NO_PROTOCOLS_AVAILABLE')
     return fail('the server does not support the minimum TLS version (lower --tls-min-version / tls_config.min_version?)', false);
@@ -61,8 +66,9 @@ export function classifyNetworkError(raw: unknown, ctx: FailureContext): Network
     return fail(`proxy refused: ${status} ${statusText(status)}`.trimEnd() + hint, isTransientStatus(status));
   }
   if (code === 'UND_ERR_PRX_TLS') return fail(`proxy TLS: ${inner.message ?? err.message}`, false);
-  if (code === 'ENOTFOUND') return fail(`host not found (${inner.message ?? err.message})`, false);
-  if (code === 'ECONNREFUSED') return fail('connection refused', true);
+  if (code === 'ENOTFOUND') return fail(`host not found (${inner.message ?? err.message})${ctx.proxy ? ` (through the proxy ${ctx.proxy})` : ''}`, false);
+  // Through a proxy, the connection pyro-push makes is to the proxy: a refusal is the proxy's.
+  if (code === 'ECONNREFUSED') return fail(ctx.proxy ? `connection refused by the proxy ${ctx.proxy} (is it running?)` : 'connection refused', true);
   // undici refusing what we asked of it will refuse it again.
   if (code === 'UND_ERR_INVALID_ARG') return fail(err.message ?? code, false);
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
