@@ -12,7 +12,7 @@ export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
 export function flagTable(): string {
   const noop = async () => undefined;
-  const program = buildProgram({ push: noop, receive: noop });
+  const program = buildProgram({ push: noop, receive: noop, inspect: noop });
   const rows = program.options
     .filter((o) => !['--version', '--help'].includes(o.long ?? ''))
     .map((o) => {

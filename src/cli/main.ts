@@ -12,6 +12,11 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
         const { runPush } = await import('./push-command.js');
         exitCode = await runPush(inputs, opts, io);
       },
+      async inspect(files, opts) {
+        // Loaded only for `inspect`: pprof-format and the plan, never undici or the protobuf runtime.
+        const { runInspect } = await import('./inspect-command.js');
+        exitCode = await runInspect(files, opts, io);
+      },
       async receive(opts) {
         const { runReceive } = await import('./receive-command.js');
         exitCode = await runReceive(opts, io);

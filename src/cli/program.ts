@@ -3,10 +3,12 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { CliOptions } from '../config/options.js';
 import { ENV } from '../config/options.js';
 import { VERSION } from '../version.js';
+import type { InspectOptions } from './inspect-command.js';
 
 export interface CliActions {
   push(inputs: string[], opts: CliOptions): Promise<void>;
   receive(opts: ReceiveOptions): Promise<void>;
+  inspect(files: string[], opts: InspectOptions): Promise<void>;
 }
 
 export interface ReceiveOptions {
@@ -58,12 +60,27 @@ export function buildProgram(actions: CliActions, output?: ProgramOutput): Comma
 
   program
     .command('receive')
-    .description('run a local Push API receiver that prints (and optionally saves) what arrives')
+    .description('run a local receiver (Push API and /ingest) that prints (and optionally saves) what arrives')
     .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULTS.receivePort))
     .option('--host <host>', 'address to listen on', DEFAULTS.receiveHost)
     .option('--out <dir>', 'also write each profile to this directory')
     .option('-q, --quiet', 'do not print a line per profile')
     .action(async (opts: ReceiveOptions) => actions.receive(opts));
+
+  program
+    .command('inspect')
+    .description('show what each profile is and what the server would make of it; sends nothing')
+    .argument('<files...>', 'pprof files (gzipped or raw), directories of them, or - for stdin')
+    .option('-l, --label <name=value>', 'series label, as for a push; repeatable', collect)
+    .option('--service-name <name>', 'the service_name label')
+    .option('--profile-name <name>', '__name__ where the sample types do not tell it, as for a push')
+    .option('--force-profile-name', '--profile-name replaces the type every profile shows')
+    .option('--strict-label-names', 'only [A-Za-z0-9_.] label names, as servers before v2 require')
+    .option('--strict', "count the server's default limits as refusals, as a push with --strict does")
+    .option('--override-timestamp', 'as if time_nanos were now: no ingestion-window check')
+    .option('--json', 'one JSON document on stdout')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .action(async (files: string[], opts: InspectOptions) => actions.inspect(files, opts));
 
   for (const command of [program, ...program.commands]) {
     command.exitOverride();
@@ -86,6 +103,7 @@ function pushFlags(group: (title: string, options: Option[]) => void): void {
     new Option('-l, --label <name=value>', 'series label; repeatable; an empty value removes a config label').argParser(collect),
     new Option('--service-name <name>', 'the service_name label'),
     new Option('--profile-name <name>', '__name__ (process_cpu, memory, mutex, …); derived from the sample types when absent'),
+    new Option('--force-profile-name', '--profile-name replaces the type every profile shows, not only the ones it cannot be told for'),
     new Option('--strict-label-names', 'only [A-Za-z0-9_.] label names, as servers before v2 require'),
   ]);
   group('Delivery:', [

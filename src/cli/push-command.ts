@@ -7,9 +7,10 @@ import { type ProfileResult, exitCodeFor } from '../delivery/result.js';
 import { EXIT, type ExitCode, RunStopped } from '../errors.js';
 import type { PlannedProfile } from '../profile/plan.js';
 import type { InputProfile } from '../sources/inputs.js';
-import { toPushOptions } from './flags.js';
+import { flagWarnings, toPushOptions } from './flags.js';
 import type { Io } from './io.js';
-import { dryRunLines, errorLines, jsonReport, paintWith, resultLine, summaryLine } from './render.js';
+import { paintWith } from './paint.js';
+import { dryRunLines, errorLines, jsonReport, resultLine, summaryLine } from './render.js';
 
 interface Spinner {
   text: string;
@@ -35,6 +36,10 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
     io.stdout.write(`${line}\n`);
     spinner?.render();
   };
+  const warn = (w: string) => {
+    warnings.push(w);
+    if (!opts.quiet) toStderr(paintErr('yellow', `warning: ${w}`));
+  };
   const started = io.now();
   let config: RunConfig | undefined;
   let planned: PlannedProfile<InputProfile>[] = [];
@@ -42,15 +47,14 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
   try {
     // Loaded here, not at start-up: --help and --version never pay for undici, yaml or protobuf.
     const { push } = await import('../push.js');
-    const report = await push(inputs, toPushOptions(opts), {
+    const options = toPushOptions(opts);
+    for (const w of flagWarnings(opts)) warn(w);
+    const report = await push(inputs, options, {
       env: io.env,
       stdin: io.stdin,
       signal: io.signal,
       ...(io.process && { process: io.process }),
-      onWarning: (w) => {
-        warnings.push(w);
-        if (!opts.quiet) toStderr(paintErr('yellow', `warning: ${w}`));
-      },
+      onWarning: warn,
       onPlan: async (c, profiles) => {
         config = c;
         planned = profiles;

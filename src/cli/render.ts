@@ -1,4 +1,3 @@
-import kleur from 'kleur';
 import type { Endpoint, RunConfig } from '../config/resolve.js';
 import { type EndpointResult, type ProfileResult, RESULT_STATES, countResults, exitCodeFor } from '../delivery/result.js';
 import { EXIT, INTERNAL_ERROR, ProblemsError, PyroPushError } from '../errors.js';
@@ -7,6 +6,7 @@ import { formatDuration } from '../config/duration.js';
 import { formatLabels } from '../profile/labels.js';
 import type { PlannedProfile } from '../profile/plan.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
+import { type Paint, plural } from './paint.js';
 
 /**
  * The lines an error prints: one per problem. With --verbose, what caused it too (the error underneath a
@@ -29,11 +29,6 @@ function causeLines(cause: unknown): string[] {
   return lines;
 }
 
-export type Paint = (style: 'green' | 'red' | 'yellow' | 'dim' | 'bold', text: string) => string;
-export const paintWith =
-  (enabled: boolean): Paint =>
-  (style, text) =>
-    enabled ? kleur[style](text) : text;
 
 export function resultLine(name: string, r: EndpointResult, paint: Paint): string {
   switch (r.state) {
@@ -109,6 +104,3 @@ export function jsonReport(config: RunConfig | undefined, results: ProfileResult
   );
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
