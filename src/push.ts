@@ -7,6 +7,7 @@ import type { ConfigYaml, Env, PushOptions } from './config/options.js';
 import { type Endpoint, type RunConfig, resolveConfig } from './config/resolve.js';
 import { EndpointHealth } from './delivery/endpoint-health.js';
 import { type Connection, type DeliverDeps, deliver } from './delivery/fan-out.js';
+import { protocolProblems } from './delivery/protocols.js';
 import type { ProfileResult } from './delivery/result.js';
 import { Spool } from './delivery/spool.js';
 import { spoolWork } from './delivery/spool-jobs.js';
@@ -198,7 +199,8 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   if (problems.length > 0) throw new ProblemsError('INPUT', problems);
   if (!config.skipInvalid) {
     const plan = planProfiles(read, config, nowMs);
-    if (plan.problems.length > 0) throw new ProblemsError('LABEL', plan.problems);
+    const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
+    if (refused.length > 0) throw new ProblemsError('LABEL', refused);
     plan.warnings.forEach((w) => hooks.onWarning?.(w));
     return { planned: plan.profiles, skipped };
   }
@@ -206,8 +208,9 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   const planned: PlannedProfile<InputProfile>[] = [];
   const warnings = new Set<string>();
   for (const input of read) {
-    const plan = planProfiles([input], config, nowMs);
-    if (plan.problems.length > 0) skip(input.path ?? STDIN, plan.problems);
+    const plan = planProfiles([input], config, nowMs, read.length);
+    const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
+    if (refused.length > 0) skip(input.path ?? STDIN, refused);
     else planned.push(...plan.profiles);
     plan.warnings.forEach((w) => warnings.add(w));
   }

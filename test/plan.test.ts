@@ -21,6 +21,7 @@ const input = (over: Partial<InputProfile> = {}): InputProfile => ({
   sampleLabelExamples: [[]],
   sampleLabelValueBytes: new Map(),
   timeNanos: 0n,
+  durationNanos: 0n,
   ...over,
 });
 // Only what planning reads: a RunConfig has it all, so planning does not change when RunConfig grows.

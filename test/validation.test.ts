@@ -192,6 +192,7 @@ describe('the wire-level facts equal pprof-format on every real profile and fixt
           sampleCount: facts.sampleCount,
           keys: [...facts.sampleLabelKeys].sort(),
           timeNanos: facts.timeNanos,
+          durationNanos: facts.durationNanos,
           uncompressedSize: facts.uncompressedSize,
           // pprof-format writes what vtproto writes: zero fields left out, numbers packed.
           encodedSize: facts.encodedSize,
@@ -204,6 +205,7 @@ describe('the wire-level facts equal pprof-format on every real profile and fixt
           sampleCount: p.sample.length,
           keys: [...keys].sort(),
           timeNanos: BigInt(p.timeNanos),
+          durationNanos: BigInt(p.durationNanos),
           uncompressedSize: raw.length,
           encodedSize: p.encode().length,
         },

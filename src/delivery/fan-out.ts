@@ -125,8 +125,11 @@ async function deliverOne(job: Job, endpoint: Endpoint, protocol: Protocol, conf
 function sendWithRetries(bytes: Uint8Array, job: Job, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<Delivery> {
   const { profile } = job;
   const health = deps.healthFor(endpoint);
-  const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, deps.clock.now()) : bytes;
-  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID(), facts: profile.input, nowMs: deps.clock.now() });
+  const now = deps.clock.now();
+  const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, now) : bytes;
+  // The facts of the bytes sent: /ingest puts the profile's time in its query too.
+  const facts = config.overrideTimestamp ? { ...profile.input, timeNanos: BigInt(now) * 1_000_000n } : profile.input;
+  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID(), facts, nowMs: now });
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
     if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input, profile.labels))

@@ -48,6 +48,8 @@ export interface ProfileFacts {
   sampleLabelValueBytes: Map<string, number>;
   /** 0 means "now" to the server. */
   timeNanos: bigint;
+  /** The profile's duration_nanos (field 10), 0 when absent: the legacy /ingest API's `until` is time + duration. */
+  durationNanos: bigint;
 }
 
 /** How the real server answers a profile it refuses (Connect code, and its exact message). */
@@ -156,7 +158,7 @@ export function stringTableIsUtf8(raw: Uint8Array): boolean {
 }
 
 // Field numbers of google/pprof profile.proto (the server's copy: api/google/v1/profile.proto).
-const P = { sampleType: 1, sample: 2, mapping: 3, location: 4, function: 5, stringTable: 6, timeNanos: 9, periodType: 11, comment: 13 } as const;
+const P = { sampleType: 1, sample: 2, mapping: 3, location: 4, function: 5, stringTable: 6, timeNanos: 9, durationNanos: 10, periodType: 11, comment: 13 } as const;
 
 /** What the pass collects; string references are kept as indexes and resolved once the table is known. */
 interface Scan {
@@ -165,6 +167,7 @@ interface Scan {
   sampleTypes: Array<{ type: bigint; unit: bigint }>;
   periodType: { type: bigint; unit: bigint } | undefined;
   timeNanos: bigint;
+  durationNanos: bigint;
   sampleCount: number;
   storedSampleCount: number;
   encodedSize: number;
@@ -199,6 +202,7 @@ function scanProfile(raw: Uint8Array): Scan {
     sampleTypes: [],
     periodType: undefined,
     timeNanos: 0n,
+    durationNanos: 0n,
     sampleCount: 0,
     storedSampleCount: 0,
     encodedSize: 0,
@@ -252,12 +256,18 @@ function scanProfile(raw: Uint8Array): Scan {
       case P.comment:
         comments += packed(r, wt, () => undefined);
         break;
-      case 7: case 8: case 10: case 12: case 14:
+      case 7: case 8: case 12: case 14:
         size += scalar(r, wt, start)[1];
         break;
       case P.timeNanos: {
         const [value, n] = scalar(r, wt, start);
         s.timeNanos = value;
+        size += n;
+        break;
+      }
+      case P.durationNanos: {
+        const [value, n] = scalar(r, wt, start);
+        s.durationNanos = value;
         size += n;
         break;
       }
@@ -370,6 +380,7 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     sampleLabelExamples,
     sampleLabelValueBytes,
     timeNanos: s.timeNanos,
+    durationNanos: s.durationNanos,
   };
 }
 
