@@ -188,7 +188,7 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   };
   for (const name of names) {
     try {
-      read.push(await readInput(name, hooks.stdin ?? NO_STDIN, signal));
+      read.push(await readInput(name, hooks.stdin ?? NO_STDIN, signal, config.read));
     } catch (err) {
       if (signal.aborted) throw usageError(`${name === STDIN ? STDIN_NAME : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
       if (!(err instanceof PyroPushError)) throw err;

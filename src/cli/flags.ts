@@ -2,6 +2,8 @@ import { parseHeaderFlag } from '../config/headers.js';
 import type { CliOptions, PushOptions, TlsMinVersion } from '../config/options.js';
 import { wholeNumber } from '../config/resolve.js';
 import { usageError } from '../errors.js';
+import { parseSampleRate } from '../profile/collapsed.js';
+import { parseFormat } from '../profile/formats.js';
 import { labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
 
 /**
@@ -10,7 +12,7 @@ import { labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
  * the flag or YAML key they came from.
  */
 export function toPushOptions(cli: CliOptions): PushOptions {
-  const { label, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, json, quiet, verbose, color, ...same } = cli;
+  const { label, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, format, sampleRate, json, quiet, verbose, color, ...same } = cli;
   return {
     ...same,
     ...(label !== undefined && { labels: labelsFromFlags(label.map(parseLabelFlag)) }),
@@ -20,6 +22,8 @@ export function toPushOptions(cli: CliOptions): PushOptions {
     ...(tlsMinVersion !== undefined && { tlsMinVersion: tlsMinVersion as TlsMinVersion }),
     ...(proxyConnectHeader !== undefined && { proxyConnectHeaders: pairs(proxyConnectHeader.map((h) => parseHeaderFlag(h, '--proxy-connect-header'))) }),
     ...(oauth2Scope !== undefined && { oauth2Scopes: oauth2Scope }),
+    ...(format !== undefined && { format: parseFormat(format) }),
+    ...(sampleRate !== undefined && { sampleRate: sampleRateFlag(sampleRate) }),
     ...(oauth2EndpointParam !== undefined && { oauth2EndpointParams: pairs(oauth2EndpointParam.map(endpointParam)) }),
   };
 }
@@ -40,4 +44,12 @@ function endpointParam(text: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw usageError(`--oauth2-endpoint-param "${text}": expected key=value`);
   return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+function sampleRateFlag(text: string): number {
+  try {
+    return parseSampleRate(text);
+  } catch (err) {
+    throw usageError(`--sample-rate: ${(err as Error).message}`, 'USAGE', err);
+  }
 }

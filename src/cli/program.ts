@@ -99,6 +99,10 @@ function pushFlags(group: (title: string, options: Option[]) => void): void {
     new Option('--tenant-id <id>', `sets X-Scope-OrgID (env ${ENV.tenantId})`),
     new Option('-H, --header <header>', "extra request header 'Name: value'; repeatable").argParser(collect),
   ]);
+  group('Inputs:', [
+    new Option('--format <format>', 'pprof, collapsed (folded stacks) or jfr; told by content when absent'),
+    new Option('--sample-rate <hz>', 'collapsed stacks were sampled at this rate: their counts become CPU time (process_cpu)'),
+  ]);
   group('Labels:', [
     new Option('-l, --label <name=value>', 'series label; repeatable; an empty value removes a config label').argParser(collect),
     new Option('--service-name <name>', 'the service_name label'),

@@ -77,6 +77,10 @@ export interface PushOptions extends CommonOptions {
   proxyConnectHeaders?: Record<string, string>;
   oauth2Scopes?: string[];
   oauth2EndpointParams?: Record<string, string>;
+  /** What the inputs are; told by content when absent. */
+  format?: 'pprof' | 'collapsed' | 'jfr';
+  /** Collapsed stacks were sampled at this rate (Hz): their counts become CPU time. */
+  sampleRate?: number;
   /** `'512MiB'`, `'1GB'` or a number of bytes. */
   spoolMaxBytes?: string | number;
   spoolMaxAge?: Duration;
@@ -99,6 +103,8 @@ export interface CliOptions extends CommonOptions {
   oauth2EndpointParam?: string[];
   spoolMaxBytes?: string;
   spoolMaxAge?: string;
+  format?: string;
+  sampleRate?: string;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;

@@ -59,6 +59,8 @@ export interface RunConfig extends PlanSettings {
   afterSent?: { remove: true } | { moveTo: string };
   recursive: boolean;
   flushOnly: boolean;
+  /** --format and --sample-rate: how inputs are read. */
+  read: { format?: 'pprof' | 'collapsed' | 'jfr'; sampleRateHz?: number };
 }
 
 export interface SpoolConfig {
@@ -122,6 +124,7 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
       skipInvalid: cli.skipInvalid ?? false,
       ...(cli.removeSent ? { afterSent: { remove: true } as const } : cli.moveSent !== undefined ? { afterSent: { moveTo: cli.moveSent } } : {}),
       recursive: cli.recursive ?? false,
+      read: { ...(cli.format !== undefined && { format: cli.format }), ...(cli.sampleRate !== undefined && { sampleRateHz: cli.sampleRate }) },
       flushOnly: cli.flushOnly ?? false,
     },
     warnings,

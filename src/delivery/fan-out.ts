@@ -126,10 +126,11 @@ function sendWithRetries(bytes: Uint8Array, job: Job, endpoint: Endpoint, protoc
   const { profile } = job;
   const health = deps.healthFor(endpoint);
   const now = deps.clock.now();
-  const sent = config.overrideTimestamp ? withTimestamp(bytes, profile.input.gzipped, now) : bytes;
+  // A JFR recording is sent as recorded: /ingest moves its time range instead.
+  const sent = config.overrideTimestamp && profile.input.format !== 'jfr' ? withTimestamp(bytes, profile.input.gzipped, now) : bytes;
   // The facts of the bytes sent: /ingest puts the profile's time in its query too.
   const facts = config.overrideTimestamp ? { ...profile.input, timeNanos: BigInt(now) * 1_000_000n } : profile.input;
-  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID(), facts, nowMs: now });
+  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID(), facts, nowMs: now, format: profile.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp: config.overrideTimestamp });
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
     if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input, profile.labels))

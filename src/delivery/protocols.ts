@@ -1,7 +1,7 @@
 import type { Endpoint, ProtocolName } from '../config/resolve.js';
 import type { Labels } from '../profile/labels.js';
 import type { ProfileFacts } from '../profile/pprof.js';
-import { INGEST_API, ingestProblems } from '../protocol/ingest.js';
+import { INGEST_API, ingestLabelProblems, ingestProblems } from '../protocol/ingest.js';
 import type { Protocol } from '../protocol/protocol.js';
 import { PUSH_API } from '../protocol/push-api.js';
 
@@ -22,10 +22,18 @@ export function protocolFor(name: ProtocolName): Protocol {
  */
 export function protocolProblems(
   endpoints: ReadonlyArray<Pick<Endpoint, 'protocol'>>,
-  profiles: ReadonlyArray<{ input: Pick<ProfileFacts, 'shape'> & { name: string }; labels: Labels }>,
+  profiles: ReadonlyArray<{ input: Pick<ProfileFacts, 'shape'> & { name: string; format?: string }; labels: Labels }>,
 ): string[] {
-  if (!endpoints.some((e) => e.protocol === 'ingest')) return [];
   const problems = new Set<string>();
-  for (const { input, labels } of profiles) for (const p of ingestProblems(labels, input)) problems.add(`${input.name}: ${p}`);
+  const push = endpoints.filter((e) => e.protocol === 'push') as Array<Pick<Endpoint, 'protocol'> & { name?: string }>;
+  for (const { input, labels } of profiles) {
+    // The Push API validates pprof only; the server parses JFR at /ingest?format=jfr.
+    if (input.format === 'jfr') {
+      if (push.length > 0) problems.add(`${input.name}: a JFR recording, which the Push API does not take: send it to an endpoint with --protocol ingest (protocol: ingest)`);
+      else for (const p of ingestLabelProblems(labels)) problems.add(`${input.name}: ${p}`);
+      continue;
+    }
+    if (push.length < endpoints.length) for (const p of ingestProblems(labels, input)) problems.add(`${input.name}: ${p}`);
+  }
   return [...problems];
 }

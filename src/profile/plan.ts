@@ -6,6 +6,8 @@ import { SERVER_LIMITS } from './server-limits.js';
 /** What planning needs to know of an input: its name and what decoding it told. */
 export interface PlanInput extends ProfileFacts {
   name: string;
+  /** A JFR recording has no pprof facts: the server names its profiles per event. */
+  format?: 'pprof' | 'collapsed' | 'jfr';
 }
 
 /** What planning needs of the run's settings (a RunConfig has them all). */
@@ -43,6 +45,12 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
   const warnings: string[] = [];
   const profiles: PlannedProfile<T>[] = [];
   for (const input of inputs) {
+    if (input.format === 'jfr') {
+      const labels = mergeLabels({}, config.externalLabels);
+      for (const p of labelProblems(labels, { legacyNames: config.legacyLabelNames })) problems.add(p);
+      profiles.push({ input, labels });
+      continue;
+    }
     const own: Labels = { [DELTA_LABEL]: DELTA_DEFAULT };
     const derived = deriveProfileName(input.shape, input.name);
     const name = profileName(input.name, derived, config.profileName, runSize, warnings);

@@ -332,7 +332,7 @@ export function readIngestAnswer(status: number, contentType: string | undefined
 export const INGEST_API: Protocol = {
   name: 'ingest',
   path: INGEST_PATH,
-  prepare: prepareIngest,
+  prepare: (p) => (p.format === 'jfr' ? prepareJfr({ labels: p.labels, bytes: p.bytes, nowMs: p.nowMs, overrideTimestamp: p.overrideTimestamp, id: p.id }) : prepareIngest(p)),
   // The legacy API has no timeout header.
   attemptHeaders: () => ({}),
   readAnswer: readIngestAnswer,

@@ -10,6 +10,10 @@ export interface ProfileToSend {
   id: string;
   facts: ProfileFacts;
   nowMs: number;
+  /** A pprof profile, or a JFR recording (only /ingest takes one). */
+  format: 'pprof' | 'jfr';
+  /** --override-timestamp: a JFR recording keeps its bytes, so its time range is moved to now instead. */
+  overrideTimestamp: boolean;
 }
 
 /** One profile's request, ready to send: the same bytes on every attempt. */

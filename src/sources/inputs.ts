@@ -3,7 +3,9 @@ import type { Dirent } from 'node:fs';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProblemsError, fsProblem, usageError } from '../errors.js';
-import { type ProfileFacts, ProfileError, decodeProfile } from '../profile/pprof.js';
+import { type ConvertedProfile, convertCollapsed } from '../profile/collapsed.js';
+import { type InputFormat, resolveFormat } from '../profile/formats.js';
+import { type ProfileFacts, ProfileError, decodeProfile, isGzip } from '../profile/pprof.js';
 
 export const STDIN = '-';
 /** A file descriptor the shell opened for us (process substitution, /dev/stdin): its writer is already there. */
@@ -20,6 +22,8 @@ export interface InputProfile extends ProfileFacts {
   /** Only stdin is held: it cannot be read twice. */
   bytes?: Uint8Array;
   sha256: string;
+  /** What the input was; a collapsed one was converted, and the pprof it became is what is sent. */
+  format?: InputFormat;
 }
 
 export interface StdinSource {
@@ -98,11 +102,18 @@ async function directoryEntry(dir: string, e: Dirent, problems: string[]): Promi
   }
 }
 
-export async function readInput(arg: string, stdin: StdinSource, signal?: AbortSignal): Promise<InputProfile> {
+/** How inputs are read: `--format` (forced; else told by content) and `--sample-rate` for collapsed stacks. */
+export interface ReadOptions {
+  format?: InputFormat;
+  sampleRateHz?: number;
+}
+
+export async function readInput(arg: string, stdin: StdinSource, signal?: AbortSignal, opts: ReadOptions = {}): Promise<InputProfile> {
   if (arg === STDIN) {
     if (stdin.isTTY) throw usageError('- reads a profile from stdin, but stdin is a terminal: pipe a profile in', 'INPUT');
     const bytes = await stdin.read(signal);
-    return { ...check(STDIN_NAME, bytes), bytes };
+    const { converted, ...checked } = check(STDIN_NAME, bytes, opts);
+    return { ...checked, bytes: converted ? converted.bytes : bytes };
   }
   const kind = await stat(arg).catch(() => undefined);
   // A named pipe has no writer until someone opens it: reading could wait for ever, out of reach of any signal.
@@ -112,10 +123,14 @@ export async function readInput(arg: string, stdin: StdinSource, signal?: AbortS
     if (signal?.aborted) throw signal.reason;
     throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT', err);
   });
-  // A pipe from the shell (<(…), /dev/stdin) can be read only once: its bytes are kept, as stdin's are.
-  if (kind && !kind.isFile()) return { ...check(arg, bytes), bytes };
-  return { ...check(arg, bytes), path: arg };
+  const { converted, ...checked } = check(arg, bytes, opts);
+  // Converted (collapsed stacks), or from a pipe the shell opened (<(…), /dev/stdin) that can be read only
+  // once: the bytes to send are kept, as stdin's are.
+  if (converted || (kind && !kind.isFile())) return { ...checked, bytes: converted ? converted.bytes : bytes };
+  return { ...checked, path: arg };
 }
+
+
 
 /** The bytes to send, checked to be the ones validated (a file rewritten meanwhile is not sent). */
 export async function loadBytes(input: InputProfile, signal?: AbortSignal): Promise<Uint8Array> {
@@ -131,13 +146,44 @@ export async function loadBytes(input: InputProfile, signal?: AbortSignal): Prom
   return bytes;
 }
 
-function check(name: string, bytes: Uint8Array): Omit<InputProfile, 'path' | 'bytes'> {
+/**
+ * What the input is (by content, or as --format says) and its facts: a pprof profile is checked, collapsed
+ * stacks are converted to pprof first (and that is what is checked and sent), a JFR recording is kept as
+ * it is for /ingest, which parses it.
+ */
+function check(name: string, bytes: Uint8Array, opts: ReadOptions): Omit<InputProfile, 'path' | 'bytes'> & { converted?: ConvertedProfile } {
   try {
-    return { name, sha256: sha256(bytes), ...decodeProfile(bytes) };
+    const format = resolveFormat(bytes, opts.format);
+    if (format === 'jfr') return { name, format, sha256: sha256(bytes), ...recordingFacts(bytes) };
+    if (format === 'collapsed') {
+      const converted = convertCollapsed(bytes, opts.sampleRateHz === undefined ? {} : { sampleRateHz: opts.sampleRateHz });
+      return { name, format, sha256: sha256(converted.bytes), ...decodeProfile(converted.bytes), converted };
+    }
+    return { name, format, sha256: sha256(bytes), ...decodeProfile(bytes) };
   } catch (err) {
     if (err instanceof ProfileError) throw usageError(`${name}: ${err.message}`, 'INPUT', err);
     throw err;
   }
+}
+
+/** A recording the server parses itself (JFR): only its size is known here. */
+function recordingFacts(bytes: Uint8Array): ProfileFacts {
+  return {
+    gzipped: isGzip(bytes),
+    size: bytes.length,
+    uncompressedSize: bytes.length,
+    encodedSize: bytes.length,
+    shape: { sampleTypes: [], periodType: '', periodUnit: '' },
+    sampleTypeUnits: [],
+    sampleCount: 0,
+    storedSampleCount: 0,
+    sampleLabelKeys: new Set(),
+    sampleLabelKeySets: [],
+    sampleLabelExamples: [],
+    sampleLabelValueBytes: new Map(),
+    timeNanos: 0n,
+    durationNanos: 0n,
+  };
 }
 
 function sha256(bytes: Uint8Array): string {
