@@ -144,7 +144,7 @@ describe('every endpoint setting, several endpoints, nested blocks', () => {
     assert.deepEqual(a.auth?.kind === 'authorization' && [a.auth.type, a.auth.credentials.reveal()], ['Bearer', 'tok-123']);
     assert.deepEqual([a.tls.serverName, a.tls.minVersion, a.tls.insecureSkipVerify], ['pyroscope.internal', 'TLSv1.3', false]);
     assert.deepEqual(a.proxy.mode === 'url' && [a.proxy.url.reveal(), a.proxy.noProxy, reveal(a.proxy.connectHeaders['X-Proxy-Team'])], ['http://proxy.corp:3128/', ['localhost', '.internal'], 'profiling']);
-    assert.deepEqual([b.name, b.url, b.remoteTimeoutMs, b.retry.maxAttempts, b.proxy.mode, b.enableHttp2], ['backup', 'https://backup.example.com', 10_000, 10, 'direct', true]);
+    assert.deepEqual([b.name, b.url, b.remoteTimeoutMs, b.retry.maxAttempts, b.proxy.mode, b.enableHttp2], ['backup', 'https://backup.example.com', 10_000, 10, 'direct', false]); // pyro-push's default (HTTP/1.1), not Alloy's
     assert.ok(b.auth?.kind === 'oauth2');
     const o = b.auth.oauth2;
     assert.deepEqual([o.clientId, o.clientSecret.reveal(), o.tokenUrl, o.scopes, o.endpointParams, o.tls.insecureSkipVerify, o.proxy.mode], ['pyro-push', 'fallback-secret', 'https://auth.example.com/token', ['profiles:write', 'profiles:read'], { audience: 'pyroscope' }, true, 'environment']);

@@ -25,7 +25,7 @@ const header = (e: ReturnType<typeof only>, name: string) => {
 describe('precedence: flags > environment > YAML > defaults', () => {
   test('defaults are Alloy’s', () => {
     const e = only({ url: ['http://h'] });
-    assert.deepEqual([e.remoteTimeoutMs, e.retry, e.followRedirects, e.enableHttp2], [10_000, { maxAttempts: 10, minBackoffMs: 500, maxBackoffMs: 300_000, retryOn429: true }, true, true]);
+    assert.deepEqual([e.remoteTimeoutMs, e.retry, e.followRedirects, e.enableHttp2], [10_000, { maxAttempts: 10, minBackoffMs: 500, maxBackoffMs: 300_000, retryOn429: true }, true, false]);
   });
   test('YAML over defaults', () => {
     const e = only({ config: staging }, yamlEnv);
@@ -124,4 +124,24 @@ test('a secret file is re-read on every use', () => {
   assert.equal(e.auth.credentials.reveal(), 'one');
   writeTemp(dir, 'token', 'two');
   assert.equal(e.auth.credentials.reveal(), 'two');
+});
+
+describe("Alloy's newer YAML keys", () => {
+  test('http_headers with a list of values, proxy_connect_header likewise, tracing ignored with a note', () => {
+    const file = writeTemp(
+      tempDir(),
+      'newer.yaml',
+      'endpoints:\n  - url: http://127.0.0.1:4040\n    headers: { X-A: one }\n    http_headers:\n      X-B: [two, three]\n      X-C: four\n    proxy_url: http://127.0.0.1:3128\n    proxy_connect_header:\n      X-P: [p1, p2]\ntracing:\n  sampling_fraction: 0.1\n',
+    );
+    const { config, warnings } = resolveConfig({ config: file });
+    const e = config.endpoints[0];
+    assert.ok(e);
+    assert.deepEqual([header(e, 'X-A'), header(e, 'X-B'), header(e, 'X-C')], ['one', 'two, three', 'four']);
+    assert.equal(e.proxy.mode === 'url' && e.proxy.connectHeaders['X-P']?.reveal(), 'p1, p2');
+    assert.deepEqual(warnings, [`${file}:10: tracing is ignored (pyro-push sends no trace context)`]);
+  });
+  test('a header in both headers and http_headers is refused', () => {
+    const file = writeTemp(tempDir(), 'twice.yaml', 'endpoints:\n  - url: http://127.0.0.1:4040\n    headers: { X-A: one }\n    http_headers: { x-a: [two] }\n');
+    assert.throws(() => resolveConfig({ config: file }), /endpoints\[0\]\.http_headers: x-a is also in headers; set it in one of them/);
+  });
 });

@@ -19,13 +19,28 @@ before(async () => {
 });
 after(() => server.close());
 
-test('HTTP/2 by default, several profiles multiplexed', async () => {
+test('HTTP/2 with --http2, several profiles multiplexed', async () => {
   const dir = tempDir();
   for (const n of [1, 2, 3]) copyFileSync(CPU, join(dir, `cpu-${n}.pb.gz`));
   const n = server.received.length;
-  const run = await push([dir, '--url', server.url]);
+  const run = await push([dir, '--url', server.url, '--http2']);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(versions(n), ['2.0', '2.0', '2.0']);
+});
+
+test('HTTP/1.1 by default (faster in bulk); --no-http2 says so explicitly', async () => {
+  const n0 = server.received.length;
+  const plain = await push([CPU, '--url', server.url]);
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  assert.deepEqual(versions(n0), ['1.1']);
+});
+
+test('enable_http2: true in YAML: HTTP/2', async () => {
+  const config = writeTemp(tempDir(), 'config.yaml', `endpoints:\n  - url: ${server.url}\n    enable_http2: true\n`);
+  const n = server.received.length;
+  const run = await push([CPU, '--config', config]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(versions(n), ['2.0']);
 });
 
 test('--no-http2: HTTP/1.1', async () => {

@@ -86,3 +86,32 @@ describe('what used to pass in silence: one warning line each, and the push goes
     assert.match(run.stdout, /: connection refused by the proxy http:\/\/127\.0\.0\.1:1\/ \(is it running\?\) after 1 attempt$/m);
   });
 });
+
+describe("other tools' habits", () => {
+  const cases: Array<[string, string[], string]> = [
+    ["curl's -u user:password (here -u is --url): the password is not printed", ['-u', `admin:${SECRETS.password}`], "error: --url (-u): the value is not an http(s) URL; -u is --url here, not curl's -u user:password: use --username and --password"],
+    ["curl's -k", ['-u', 'http://127.0.0.1:1', '-k'], "error: -k/--insecure is curl's: here it is --insecure-skip-verify"],
+    ["curl's --cacert", ['-u', 'http://127.0.0.1:1', '--cacert', 'ca.pem'], "error: --cacert is curl's: here it is --ca-file"],
+    ["curl's --user", ['-u', 'http://127.0.0.1:1', '--user', 'a:b'], "error: --user is curl's: here it is --username with --password (or --password-file)"],
+  ];
+  for (const [name, args, line] of cases)
+    test(name, async () => {
+      const run = await runCli([CPU, ...args]);
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr.trim().split('\n').at(-1), line);
+    });
+
+  test("profilecli's --extra-labels and --token work as --label and --bearer-token", async () => {
+    const n = r.received.length;
+    const run = await runCli([CPU, '--url', r.url, '--service-name', 'a', '--extra-labels', 'env=ci', '--token', SECRETS.token]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(r.received[n]?.labels.env, 'ci');
+    assert.equal(r.received[n]?.headers.authorization, `Bearer ${SECRETS.token}`);
+  });
+
+  test('host:port without a scheme is asked for its scheme, not taken for curl', async () => {
+    const run = await runCli([CPU, '-u', 'localhost:4040']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /must start with http:\/\/ or https:\/\//);
+  });
+});

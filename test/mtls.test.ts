@@ -18,7 +18,7 @@ before(async () => {
 after(() => server.close());
 
 // HTTP/1.1 matters on its own: there the refusal used to surface as a bare "other side closed".
-for (const [protocol, flags, version] of [['HTTP/2', [], '2.0'], ['HTTP/1.1', ['--no-http2'], '1.1']] as const) {
+for (const [protocol, flags, version] of [['HTTP/2', ['--http2'], '2.0'], ['HTTP/1.1', [], '1.1']] as const) {
   describe(`a server that requires a client certificate, over ${protocol}`, () => {
     test('--cert-file and --key-file: the profile arrives', async () => {
       const n = server.received.length;

@@ -38,9 +38,9 @@ describe('--proxy-url with Basic credentials', () => {
     assert.deepEqual(proxy.seen, [{ method: 'CONNECT', target: hostOf(plain.url), authorized: true }]);
   });
 
-  test('an https:// endpoint: TLS to the server inside the tunnel, h2 negotiated', async () => {
+  test('an https:// endpoint: TLS to the server inside the tunnel, h2 negotiated with --http2', async () => {
     const n = secure.received.length;
-    const run = await push(secure.url, ['--proxy-url', proxyUrl, '--ca-file', pki.ca]);
+    const run = await push(secure.url, ['--proxy-url', proxyUrl, '--ca-file', pki.ca, '--http2']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.deepEqual(Buffer.from(secure.received[n]!.rawProfile), readFileSync(CPU));
     assert.equal(secure.received[n]!.httpVersion, '2.0');

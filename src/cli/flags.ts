@@ -12,10 +12,17 @@ import { labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
  * the flag or YAML key they came from.
  */
 export function toPushOptions(cli: CliOptions): PushOptions {
-  const { label, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, format, sampleRate, json, quiet, verbose, color, ...same } = cli;
+  const { label, extraLabels, token, insecure, cacert, user, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, format, sampleRate, json, quiet, verbose, color, ...same } = cli;
+  // curl's flags mean something else or nothing here: said with our name, never guessed.
+  if (insecure) throw usageError("-k/--insecure is curl's: here it is --insecure-skip-verify");
+  if (cacert !== undefined) throw usageError("--cacert is curl's: here it is --ca-file");
+  if (user !== undefined) throw usageError("--user is curl's: here it is --username with --password (or --password-file)");
+  if (token !== undefined && same.bearerToken !== undefined) throw usageError('--token and --bearer-token are both given; they are the same flag (--token is profilecli\'s name)');
+  const labels = [...(label ?? []), ...(extraLabels ?? [])];
   return {
     ...same,
-    ...(label !== undefined && { labels: labelsFromFlags(label.map(parseLabelFlag)) }),
+    ...(token !== undefined && { bearerToken: token }),
+    ...(labels.length > 0 && { labels: labelsFromFlags(labels.map(parseLabelFlag)) }),
     ...(header !== undefined && { headers: pairs(header.map((h) => parseHeaderFlag(h))) }),
     ...(maxAttempts !== undefined && { maxAttempts: wholeNumber(maxAttempts, '--max-attempts', 0) }),
     ...(concurrency !== undefined && { concurrency: wholeNumber(concurrency, '--concurrency', 1) }),
@@ -30,7 +37,7 @@ export function toPushOptions(cli: CliOptions): PushOptions {
 
 /** What the flags say that is legal but likely not meant: `-l 'env = ci'` keeps its spaces. */
 export function flagWarnings(cli: CliOptions): string[] {
-  return (cli.label ?? [])
+  return [...(cli.label ?? []), ...(cli.extraLabels ?? [])]
     .filter((l) => /\s=|=\s/.test(l))
     .map((l) => `--label ${JSON.stringify(l)}: the spaces around "=" are part of the name and value (${JSON.stringify(l.slice(0, l.indexOf('=')))} = ${JSON.stringify(l.slice(l.indexOf('=') + 1))}); write it without them`);
 }

@@ -144,8 +144,17 @@ function pushFlags(group: (title: string, options: Option[]) => void): void {
     new Option('--proxy-bypass <hosts>', 'comma-separated hosts that skip --proxy-url (no_proxy)'),
     new Option('--proxy-from-environment', 'use HTTP_PROXY, HTTPS_PROXY and NO_PROXY'),
     new Option('--proxy-connect-header <header>', "header for the proxy CONNECT 'Name: value'; repeatable").argParser(collect),
-    new Option('--no-http2', 'HTTP/1.1 only (HTTP/2 is negotiated over TLS by default)'),
+    new Option('--http2', 'negotiate HTTP/2 over TLS (HTTP/1.1 keep-alive by default: faster in bulk)'),
+    new Option('--no-http2', 'HTTP/1.1 only, even where a config file says enable_http2: true'),
     new Option('--no-follow-redirects', `report a 3xx instead of following it (up to ${DEFAULTS.maxRedirects} hops)`),
+  ]);
+  // Habits from other tools: profilecli's names work, curl's are answered with ours.
+  group('Other tools\' names:', [
+    new Option('--extra-labels <name=value>', "profilecli's name for --label").argParser(collect),
+    new Option('--token <token>', "profilecli's name for --bearer-token"),
+    new Option('-k, --insecure', "curl's; here: --insecure-skip-verify").hideHelp(),
+    new Option('--cacert <file>', "curl's; here: --ca-file").hideHelp(),
+    new Option('--user <user:password>', "curl's; here: --username and --password").hideHelp(),
   ]);
   group('Output:', [
     new Option('--dry-run', 'validate everything and print what would be sent; send nothing'),

@@ -103,6 +103,13 @@ export interface CliOptions extends CommonOptions {
   oauth2EndpointParam?: string[];
   spoolMaxBytes?: string;
   spoolMaxAge?: string;
+  /** profilecli's names. */
+  extraLabels?: string[];
+  token?: string;
+  /** curl's names: answered with ours, never guessed. */
+  insecure?: boolean;
+  cacert?: string;
+  user?: string;
   format?: string;
   sampleRate?: string;
   json?: boolean;
@@ -149,6 +156,8 @@ export interface EndpointYaml extends ProxyYaml {
   name?: string;
   remote_timeout?: string;
   headers?: Record<string, string>;
+  /** Alloy's newer name: a header's values, joined with ", " (YAML: a value or a list). */
+  http_headers?: Record<string, string>;
   min_backoff_period?: string;
   max_backoff_period?: string;
   max_backoff_retries?: number;
@@ -170,6 +179,8 @@ export interface ConfigYaml {
   spool_dir?: string;
   spool_max_bytes?: string;
   spool_max_age?: string;
+  /** What the reader accepted and ignores, said as warnings. */
+  notes?: string[];
 }
 
 /** The environment variables pyro-push reads, so that secrets need not be on the command line. */

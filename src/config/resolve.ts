@@ -79,7 +79,7 @@ const TENANT = /^[A-Za-z0-9!\-_.*'()]{1,150}$/;
 
 /** `yaml` is the already-read --config file (config-file.ts), so that yaml is loaded only when one is given. */
 export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = {}): Resolved {
-  const warnings: string[] = [];
+  const warnings: string[] = [...(yaml.notes ?? [])];
   const env = withoutEmpty(rawEnv, warnings);
 
   // The endpoint list comes whole from one source: --url, else PYROSCOPE_URL, else the config file.
@@ -193,6 +193,10 @@ function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: str
 
   const headers: Headers = new Map();
   for (const [name, value] of Object.entries(y.headers ?? {})) setHeader(headers, name, value, `${where}.headers`);
+  for (const [name, value] of Object.entries(y.http_headers ?? {})) {
+    if (headers.has(name.toLowerCase())) throw usageError(`${where}.http_headers: ${name} is also in headers; set it in one of them`, 'CONFIG');
+    setHeader(headers, name, value, `${where}.http_headers`);
+  }
   const envTenant = env[ENV.tenantId];
   if (envTenant !== undefined) setHeader(headers, 'X-Scope-OrgID', envTenant, ENV.tenantId);
   for (const [name, value] of Object.entries(cli.headers ?? {})) setHeader(headers, name, value, '--header');
@@ -228,6 +232,10 @@ function resolveEndpoint(y: EndpointYaml, cli: PushOptions, env: Env, where: str
 
 function endpointUrl(text: string | undefined, where: string): string {
   if (!text) throw usageError(`${where}: url is required`, 'CONFIG');
+  // curl's `-u user:password`: here -u is --url. Nothing of the value is printed: it may be a password.
+  // (host:port is a URL without its scheme, said as such below.)
+  if (where === '--url' && !text.includes('://') && text.includes(':') && !/^[\w.-]+:\d+(\/.*)?$/.test(text))
+    throw usageError('--url (-u): the value is not an http(s) URL; -u is --url here, not curl\'s -u user:password: use --username and --password', 'CONFIG');
   const url = parseHttpUrl(text, where, { credentialsBelong: '--username/--password (or basic_auth)', refuseQuery: true, example: 'http://localhost:4040' });
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }

@@ -5,8 +5,12 @@ import { parseDuration } from './duration.js';
 import type { ConfigYaml, Env } from './options.js';
 
 /** A leaf type, or a nested block described by its own keys. */
-/** `duration` is a string checked as a Go duration here, where the file's line is known. */
-type Shape = 'string' | 'bool' | 'int' | 'duration' | 'stringMap' | 'stringList' | Block | ListOf;
+/**
+ * `duration` is a string checked as a Go duration here, where the file's line is known; `headerLists` maps
+ * a header name to a value or a list of values (Alloy's newer `http_headers`), joined as HTTP does with
+ * ", "; `ignored` is a key Alloy has and pyro-push has no use for: accepted, and said once.
+ */
+type Shape = 'string' | 'bool' | 'int' | 'duration' | 'stringMap' | 'stringList' | 'headerLists' | 'ignored' | Block | ListOf;
 interface Block {
   [key: string]: Shape;
 }
@@ -29,7 +33,7 @@ const PROXY: Block = {
   proxy_url: 'string',
   no_proxy: 'string',
   proxy_from_environment: 'bool',
-  proxy_connect_header: 'stringMap',
+  proxy_connect_header: 'headerLists',
 };
 const ENDPOINT: Block = {
   url: 'string',
@@ -37,6 +41,7 @@ const ENDPOINT: Block = {
   name: 'string',
   remote_timeout: 'duration',
   headers: 'stringMap',
+  http_headers: 'headerLists',
   min_backoff_period: 'duration',
   max_backoff_period: 'duration',
   max_backoff_retries: 'int',
@@ -62,7 +67,9 @@ const ENDPOINT: Block = {
 };
 /** `<<` is YAML 1.1 only; `yaml` reads it as a plain key, so it is refused by name wherever it appears. */
 const MERGE_KEY = 'merge keys are not supported; repeat the keys (aliases like *name work)';
-const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap', spool_dir: 'string', spool_max_bytes: 'string', spool_max_age: 'duration' };
+const ROOT: Block = { endpoints: new ListOf(ENDPOINT), external_labels: 'stringMap', spool_dir: 'string', spool_max_bytes: 'string', spool_max_age: 'duration', tracing: 'ignored' };
+/** What an ignored key is said with. */
+const IGNORED: Record<string, string> = { tracing: 'pyro-push sends no trace context' };
 
 /** Keys of one block of which at most one may be set: said with the file and line of the second. */
 const EXCLUSIVE: Array<[string, string]> = [
@@ -100,6 +107,7 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
   }
   if (doc.contents === null) return {};
 
+  const notes: string[] = [];
   const fail = (node: Node | null | undefined, key: string, message: string): never => {
     throw usageError(`${where(node)}: ${key}: ${message}`, 'CONFIG');
   };
@@ -132,9 +140,24 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
           const near = closest(name, Object.keys(shape));
           fail(pair.key as Node, keyPath, `unknown key${near ? ` (did you mean "${near}"?)` : ''}`);
         }
+        if (sub === 'ignored') {
+          notes.push(`${where(pair.key as Node)}: ${keyPath} is ignored (${IGNORED[name] ?? 'not used by pyro-push'})`);
+          continue;
+        }
         out[name] = convert(pair.value as Node, sub as Shape, keyPath);
         const other = EXCLUSIVE.find((p) => p.includes(name))?.find((k) => k !== name);
         if (other !== undefined && Object.hasOwn(out, other)) fail(pair.key as Node, keyPath, `${other} is set too; use one of ${other} and ${name}`);
+      }
+      return out;
+    }
+    if (shape === 'headerLists') {
+      if (!isMap(node)) return fail(node, key, 'expected a mapping of header names to a value or a list of values');
+      const out: Record<string, string> = {};
+      for (const pair of node.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        const value = deref(pair.value as Node);
+        const values = isSeq(value) ? value.items.map((item, i) => scalar(item as Node, 'string', `${key}.${name}[${i}]`) as string) : [scalar(value, 'string', `${key}.${name}`) as string];
+        out[name] = values.join(', ');
       }
       return out;
     }
@@ -150,7 +173,8 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
       }
       return out;
     }
-    return scalar(node, shape, key);
+    // Ignored keys are skipped where their block is read, above.
+    return shape === 'ignored' ? undefined : scalar(node, shape, key);
   };
   const scalar = (raw: Node | null, shape: 'string' | 'bool' | 'int' | 'duration', key: string): unknown => {
     const node = deref(raw);
@@ -172,7 +196,8 @@ export function loadConfigFile(path: string, env: Env): ConfigYaml {
     if (typeof v !== 'string') return fail(node, key, `expected a string, got ${JSON.stringify(v)}`);
     return expand(node, key, v);
   };
-  return convert(doc.contents as Node, ROOT, '') as ConfigYaml;
+  const config = convert(doc.contents as Node, ROOT, '') as ConfigYaml;
+  return notes.length > 0 ? { ...config, notes } : config;
 }
 
 function article(shape: string): string {
