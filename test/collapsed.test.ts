@@ -388,7 +388,7 @@ describe('input formats by content', () => {
     );
     assert.equal(
       errorOf(() => resolveFormat(readFileSync(join(FIXTURES, 'bad/not-a-profile.txt')))),
-      `not a pprof profile, collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`,
+      `not a pprof profile (no protobuf message; is it text, or truncated?), collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`,
     );
     assert.equal(errorOf(() => resolveFormat(new Uint8Array())), `empty input; expected ${FORMATS_UNDERSTOOD}`);
     assert.equal(unknownFormatMessage(Buffer.from('x')).includes('\n'), false);

@@ -53,7 +53,7 @@ describe('collapsed stacks', () => {
     const file = writeTemp(tempDir(), 'notes.md', '# notes\n\nnothing here\n');
     const run = await runCli([file, '--url', r.url]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /notes\.md: not a pprof profile, collapsed stacks or a JFR recording; pyro-push reads pprof \(gzipped or not\), collapsed stacks .* or JFR \(Java Flight Recorder\); --format forces one$/m);
+    assert.match(run.stderr, /notes\.md: not a pprof profile \([^)]*\), collapsed stacks or a JFR recording; pyro-push reads pprof \(gzipped or not\), collapsed stacks .* or JFR \(Java Flight Recorder\); --format forces one$/m);
   });
 });
 

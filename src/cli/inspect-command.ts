@@ -14,6 +14,8 @@ import { planSettingsFrom as resolvePlanSettings } from '../config/resolve.js';
 import { flagWarnings, toPushOptions } from './flags.js';
 import { type ProfileFacts, ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile, isGzip } from '../profile/pprof.js';
 import { SERVER_LIMITS } from '../profile/server-limits.js';
+import { convertCollapsed } from '../profile/collapsed.js';
+import { resolveFormat } from '../profile/formats.js';
 import { type FunctionCost, type TopFunctions, int64, topFunctions } from '../profile/top-functions.js';
 import { STDIN, STDIN_NAME, expandInputs } from '../sources/inputs.js';
 import type { Io } from './io.js';
@@ -211,7 +213,17 @@ function unreadable(name: string, problem: string): ProfileReport {
  * labels), and what pprof-format's full decoding adds (period, duration, sample labels, functions).
  * Pure but for the clock it is given; never throws on any bytes.
  */
-export function inspectBytes(name: string, bytes: Uint8Array, settings: PlanSettings, nowMs: number, runSize = 1): ProfileReport {
+export function inspectBytes(name: string, given: Uint8Array, settings: PlanSettings, nowMs: number, runSize = 1): ProfileReport {
+  // As a push reads it: told by content; collapsed stacks are inspected as the pprof they become.
+  let bytes = given;
+  try {
+    const format = given.length === 0 ? 'pprof' : resolveFormat(given);
+    if (format === 'jfr') return unreadable(name, `${name}: a JFR recording: sent as it is to /ingest (--protocol ingest), where the server parses it; nothing here to inspect`);
+    if (format === 'collapsed') bytes = convertCollapsed(given).bytes;
+  } catch (err) {
+    if (!(err instanceof ProfileError)) throw err;
+    return unreadable(name, `${name}: ${err.message}`);
+  }
   const report = unreadable(name, '');
   report.refused = [];
   report.format = isGzip(bytes) ? 'gzip' : 'raw';

@@ -1,7 +1,7 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { usageError } from '../errors.js';
 import { COLLAPSED_SHAPE } from './collapsed.js';
-import { ProfileError, isGzip } from './pprof.js';
+import { ProfileError, decodeProfile, isGzip } from './pprof.js';
 
 /**
  * What an input is, told by its content (never its name): pprof, JFR or collapsed stacks, each gzipped or
@@ -70,7 +70,15 @@ export function resolveFormat(bytes: Uint8Array, forced?: InputFormat, opts: Sni
 /** The one line for an input that is none of the formats understood. */
 export function unknownFormatMessage(bytes: Uint8Array): string {
   if (bytes.length === 0) return `empty input; expected ${FORMATS_UNDERSTOOD}`;
-  return `not a pprof profile, collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`;
+  // What the pprof reader saw ("only 3 bytes; is it text?") is the likeliest help: said first.
+  let why = '';
+  try {
+    decodeProfile(bytes);
+  } catch (err) {
+    const reason = err instanceof ProfileError ? /^not a pprof profile \((.*)\)$/.exec(err.message)?.[1] : undefined;
+    if (reason) why = ` (${reason})`;
+  }
+  return `not a pprof profile${why}, collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`;
 }
 
 function sniffContent(head: Uint8Array, complete: boolean): DetectedFormat {

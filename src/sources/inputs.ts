@@ -153,7 +153,8 @@ export async function loadBytes(input: InputProfile, signal?: AbortSignal): Prom
  */
 function check(name: string, bytes: Uint8Array, opts: ReadOptions): Omit<InputProfile, 'path' | 'bytes'> & { converted?: ConvertedProfile } {
   try {
-    const format = resolveFormat(bytes, opts.format);
+    // Empty is said as every other pprof problem is (formats.ts would list every format it reads).
+    const format = bytes.length === 0 ? 'pprof' : resolveFormat(bytes, opts.format);
     if (format === 'jfr') return { name, format, sha256: sha256(bytes), ...recordingFacts(bytes) };
     if (format === 'collapsed') {
       const converted = convertCollapsed(bytes, opts.sampleRateHz === undefined ? {} : { sampleRateHz: opts.sampleRateHz });
