@@ -258,6 +258,24 @@ describe('dump folders', () => {
     }
   });
 
+  test("a glob pattern the shell did not expand ('dumps/**/*.pb.gz') is expanded, matches sorted; one that matches nothing is said", async () => {
+    const r = await startReceiver('127.0.0.1', 0);
+    try {
+      const dir = copies(1);
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'sub', 'deep.pb.gz'), readFileSync(CPU));
+      writeFileSync(join(dir, 'sub', 'notes.txt'), 'not matched');
+      const run = await runCli([`${dir}/**/*.pb.gz`, '--url', r.url, '--service-name', 'a', '--concurrency', '1']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(r.received.length, 2);
+      const none = await runCli([`${dir}/**/*.pprof`, '--url', r.url]);
+      assert.equal(none.code, 2);
+      assert.equal(none.stderr.trim().split('\n').at(-1), `error: ${dir}/**/*.pprof: the pattern matches no file`);
+    } finally {
+      await r.close();
+    }
+  });
+
   test('--move-sent and --recursive', async () => {
     const r = await startReceiver('127.0.0.1', 0);
     try {

@@ -51,7 +51,16 @@ export async function expandInputs(args: string[], opts: { recursive?: boolean }
       continue;
     }
     try {
-      const st = await stat(arg);
+      const st = await stat(arg).catch(async (err: NodeJS.ErrnoException) => {
+        // A pattern the shell did not expand (quoted, or from cron): expanded here, matches sorted.
+        if (err.code !== 'ENOENT' || !/[*?[{]/.test(arg)) throw err;
+        const { glob } = await import('tinyglobby');
+        const matches = (await glob(arg, { onlyFiles: true, expandDirectories: false })).sort();
+        if (matches.length === 0) problems.push(`${arg}: the pattern matches no file`);
+        out.push(...matches);
+        return undefined;
+      });
+      if (st === undefined) continue;
       if (!st.isDirectory()) {
         out.push(arg);
         continue;
