@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import kleur from 'kleur';
 import { Function as PFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { type InspectDocument, type InspectOptions, formatNanos, inspectBytes, planSettingsFrom, printable, runInspect } from '../src/cli/inspect-command.js';
+import { type InspectDocument, type InspectOptions, planSettingsFrom, runInspect } from '../src/cli/inspect-command.js';
+import { printable } from '../src/cli/inspect-render.js';
+import { formatNanos, inspectBytes } from '../src/profile/inspect.js';
 import { int64, topFunctions } from '../src/profile/top-functions.js';
 import { FIXTURES, ROOT, SHARED_PROFILES, runCli } from './helpers.js';
 
