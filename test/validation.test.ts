@@ -8,7 +8,8 @@ import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample,
 import { request } from 'undici';
 import { ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile } from '../src/profile/pprof.js';
 import { PUSH_PATH, encodePushRequest } from '../src/protocol/push-api.js';
-import { type Receiver, humanizeBytes, humanizeIBytes, startReceiver } from '../src/receiver/receiver.js';
+import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { humanizeBytes, humanizeIBytes } from '../src/receiver/server-rules.js';
 import { SHARED_PROFILES, fixture } from './helpers.js';
 
 /** A small valid CPU profile; `edit` breaks (or nearly breaks) one thing in it. */
