@@ -11,7 +11,7 @@ import { type InspectDocument, type InspectOptions, planSettingsFrom, runInspect
 import { printable } from '../src/cli/inspect-render.js';
 import { formatNanos, inspectBytes } from '../src/profile/inspect.js';
 import { int64, topFunctions } from '../src/profile/top-functions.js';
-import { FIXTURES, ROOT, SHARED_PROFILES, runCli } from './helpers.js';
+import { FIXTURES, ROOT, SHARED_PROFILES, runCli, tempDir, writeTemp } from './helpers.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 
@@ -425,4 +425,14 @@ process.exitCode = await runInspect([${JSON.stringify(fixture('cpu.pb.gz'))}], {
     assert.ok(!/@bufbuild\/protobuf\/dist\/(esm|cjs)\/(index\.js|codegenv|registry)/.test(f), `${f} was loaded`);
     assert.ok(!/^src\/(protocol|transport|delivery|gen)\/|^src\/cli\/render\.ts$/.test(f), `${f} was loaded`);
   }
+});
+
+test('collapsed stacks are inspected as the pprof a push sends; --sample-rate as for a push', async () => {
+  const file = writeTemp(tempDir(), 'stacks.txt', 'main;work;compute 3\nmain;idle 1\n');
+  const plain = await inspect([file], {});
+  assert.equal(plain.code, 2, 'without a rate the type cannot be told');
+  const run = await inspect([file], { sampleRate: '100' });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^ {2}format {9}collapsed, 32 B \(\d+ B as pprof, \d+ B as the server counts it\)$/m);
+  assert.match(run.stdout, /^ {2}__name__ {7}process_cpu \(from the sample types\)$/m);
 });

@@ -11,7 +11,7 @@ import { flagWarnings, toPushOptions } from './flags.js';
 import { STDIN, STDIN_NAME, expandInputs } from '../sources/inputs.js';
 import type { Io } from './io.js';
 import { paintWith } from './paint.js';
-import { type ProfileReport, inspectBytes, unreadable } from '../profile/inspect.js';
+import { type ProfileReport, type ReadAs, inspectBytes, unreadable } from '../profile/inspect.js';
 import { block } from './inspect-render.js';
 export interface InspectOptions {
   label?: string[];
@@ -22,6 +22,8 @@ export interface InspectOptions {
   strictLabelNames?: boolean;
   strict?: boolean;
   overrideTimestamp?: boolean;
+  format?: string;
+  sampleRate?: string;
   json?: boolean;
   /** false with --no-color. */
   color?: boolean;
@@ -62,6 +64,8 @@ export async function runInspect(files: string[], opts: InspectOptions, io: Io):
   let exitCode: ExitCode = EXIT.ok;
   try {
     const { settings, warnings } = planSettingsFrom(opts);
+    const options = toPushOptions(opts);
+    const read: ReadAs = { ...(options.format && { format: options.format }), ...(options.sampleRate !== undefined && { sampleRateHz: options.sampleRate }) };
     runWarnings = warnings;
     for (const w of warnings) io.stderr.write(`${paintErr('yellow', `warning: ${w}`)}\n`);
     if (files.length === 0) throw usageError('no profiles given: pass pprof files, directories, or - for stdin');
@@ -72,7 +76,7 @@ export async function runInspect(files: string[], opts: InspectOptions, io: Io):
     const runSize = items.filter((i) => i.problem === undefined).length;
     for (const item of items) {
       if (io.signal.aborted) break;
-      const report = item.problem !== undefined ? unreadable(item.name, item.problem) : await inspectInput(item.name, io, settings, runSize);
+      const report = item.problem !== undefined ? unreadable(item.name, item.problem) : await inspectInput(item.name, io, settings, runSize, read);
       reports.push(report);
       if (!report.accepted && exitCode === EXIT.ok) exitCode = EXIT.usage;
       if (report.refused.some((r) => r.startsWith(INTERNAL_ERROR))) exitCode = EXIT.internal;
@@ -119,7 +123,7 @@ function document(profiles: ProfileReport[], exitCode: ExitCode, warnings: strin
   return { ok: exitCode === EXIT.ok, exitCode, ...(error && { error }), warnings, profiles };
 }
 
-async function inspectInput(arg: string, io: Io, settings: PlanSettings, runSize: number): Promise<ProfileReport> {
+async function inspectInput(arg: string, io: Io, settings: PlanSettings, runSize: number, read: ReadAs): Promise<ProfileReport> {
   const name = arg === STDIN ? STDIN_NAME : arg;
   let bytes: Uint8Array;
   try {
@@ -133,7 +137,7 @@ async function inspectInput(arg: string, io: Io, settings: PlanSettings, runSize
     return unreadable(name, `${name}: ${fsProblem(err)}`);
   }
   try {
-    return inspectBytes(name, bytes, settings, io.now(), runSize);
+    return inspectBytes(name, bytes, settings, io.now(), runSize, read);
   } catch (err) {
     // A bug, not the input's fault: said as one, for this input only.
     return unreadable(name, `${INTERNAL_ERROR}: ${name}: ${(err as Error)?.message ?? String(err)}`);

@@ -12,7 +12,7 @@ export function block(r: ProfileReport, paint: Paint): string[] {
   const row = (key: string, value: string) => lines.push(`  ${key.padEnd(KEY_WIDTH)}${value}`);
   const more = (value: string) => lines.push(`  ${''.padEnd(KEY_WIDTH)}${value}`);
   const b = r.bytes;
-  const sizes = [b.uncompressed !== null && r.format === 'gzip' ? `${bytesText(b.uncompressed)} uncompressed` : '', b.encoded !== null ? `${bytesText(b.encoded)} as the server counts it` : ''].filter(Boolean);
+  const sizes = [b.uncompressed !== null && r.format !== 'raw' ? `${bytesText(b.uncompressed)} ${r.format === 'collapsed' ? 'as pprof' : 'uncompressed'}` : '', b.encoded !== null ? `${bytesText(b.encoded)} as the server counts it` : ''].filter(Boolean);
   row('format', `${r.format ?? 'unknown'}, ${bytesText(b.given ?? 0)}${sizes.length ? ` (${sizes.join(', ')})` : ''}${misnamed(r)}`);
   if (r.sampleTypes.length > 0) {
     const dflt = r.defaultSampleType ? paint('dim', ` (default ${r.defaultSampleType})`) : '';

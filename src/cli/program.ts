@@ -78,6 +78,8 @@ export function buildProgram(actions: CliActions, output?: ProgramOutput): Comma
     .option('--strict-label-names', 'only [A-Za-z0-9_.] label names, as servers before v2 require')
     .option('--strict', "count the server's default limits as refusals, as a push with --strict does")
     .option('--override-timestamp', 'as if time_nanos were now: no ingestion-window check')
+    .option('--format <format>', 'pprof, collapsed or jfr, as for a push; told by content when absent')
+    .option('--sample-rate <hz>', 'collapsed stacks were sampled at this rate, as for a push')
     .option('--json', 'one JSON document on stdout')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .action(async (files: string[], opts: InspectOptions) => actions.inspect(files, opts));

@@ -38,7 +38,8 @@ export interface ProfileReport {
   warnings: string[];
   /** How the real server answers a profile its validation refuses. */
   server: { status: number; code: string; message: string } | null;
-  format: 'gzip' | 'raw' | null;
+  /** `collapsed`: text stacks, inspected as the gzipped pprof a push converts them to. */
+  format: 'gzip' | 'raw' | 'collapsed' | null;
   bytes: { given: number | null; uncompressed: number | null; encoded: number | null; rateLimited: number | null };
   sampleTypes: Array<{ type: string; unit: string }>;
   defaultSampleType: string | null;
@@ -74,26 +75,36 @@ export function unreadable(name: string, problem: string): ProfileReport {
   };
 }
 
+/** --format and --sample-rate, as a push reads its inputs. */
+export interface ReadAs {
+  format?: 'pprof' | 'collapsed' | 'jfr';
+  sampleRateHz?: number;
+}
+
 /**
  * One input's report: the same check as a push (`decodeProfile`, then `planProfiles` with the flags'
  * labels), and what pprof-format's full decoding adds (period, duration, sample labels, functions).
  * Pure but for the clock it is given; never throws on any bytes.
  */
-export function inspectBytes(name: string, given: Uint8Array, settings: PlanSettings, nowMs: number, runSize = 1): ProfileReport {
-  // As a push reads it: told by content; collapsed stacks are inspected as the pprof they become.
+export function inspectBytes(name: string, given: Uint8Array, settings: PlanSettings, nowMs: number, runSize = 1, read: ReadAs = {}): ProfileReport {
+  // As a push reads it: told by content (or --format); collapsed stacks are inspected as the pprof they become.
   let bytes = given;
+  let converted = false;
   try {
-    const format = given.length === 0 ? 'pprof' : resolveFormat(given);
+    const format = given.length === 0 ? 'pprof' : resolveFormat(given, read.format);
     if (format === 'jfr') return unreadable(name, `${name}: a JFR recording: sent as it is to /ingest (--protocol ingest), where the server parses it; nothing here to inspect`);
-    if (format === 'collapsed') bytes = convertCollapsed(given).bytes;
+    if (format === 'collapsed') {
+      bytes = convertCollapsed(given, read.sampleRateHz === undefined ? {} : { sampleRateHz: read.sampleRateHz }).bytes;
+      converted = true;
+    }
   } catch (err) {
     if (!(err instanceof ProfileError)) throw err;
     return unreadable(name, `${name}: ${err.message}`);
   }
   const report = unreadable(name, '');
   report.refused = [];
-  report.format = isGzip(bytes) ? 'gzip' : 'raw';
-  report.bytes.given = bytes.length;
+  report.format = converted ? 'collapsed' : isGzip(bytes) ? 'gzip' : 'raw';
+  report.bytes.given = given.length;
 
   let facts: ProfileFacts | undefined;
   let failure: ProfileError | undefined;
@@ -110,7 +121,7 @@ export function inspectBytes(name: string, given: Uint8Array, settings: PlanSett
   let profile: Profile | undefined;
   if (facts || failure?.partial) {
     try {
-      profile = Profile.decode(report.format === 'gzip' ? gunzipSync(bytes) : bytes);
+      profile = Profile.decode(isGzip(bytes) ? gunzipSync(bytes) : bytes);
     } catch {
       profile = undefined;
     }
