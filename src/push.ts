@@ -80,6 +80,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
   try {
     const names = config.flushOnly ? [] : await expandInputs(inputs, { recursive: config.recursive });
     const { planned, skipped } = await readAndPlan(names, config, hooks, run.signal, clock.now());
+    shareLabels(planned);
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
     await hooks.onPlan?.(config, planned);
@@ -178,6 +179,9 @@ function runSignals(config: RunConfig, clock: Clock, caller: AbortSignal | undef
   };
 }
 
+/** Inputs read and checked at once: 1000 small files validate in ~2/3 of the time one at a time takes. */
+const READ_CONCURRENCY = 16;
+
 /** Every input read and checked, then labelled; with --skip-invalid a bad input is a result, not a stop. */
 async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks, signal: AbortSignal, nowMs: number) {
   const read: InputProfile[] = [];
@@ -186,15 +190,31 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   const skip = (name: string, reasons: string[]) => {
     skipped.set(name, { profile: name === STDIN ? STDIN_NAME : name, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'skipped', ok: false, attempts: 0, error: reasons.join('; ') })) });
   };
-  for (const name of names) {
-    try {
-      read.push(await readInput(name, hooks.stdin ?? NO_STDIN, signal, config.read));
-    } catch (err) {
-      if (signal.aborted) throw usageError(`${name === STDIN ? STDIN_NAME : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
-      if (!(err instanceof PyroPushError)) throw err;
-      if (config.skipInvalid) skip(name, [err.message]);
-      else problems.push(err.message);
+  // Read and checked READ_CONCURRENCY at a time; what they came to is taken in input order.
+  const outcomes = new Array<{ input: InputProfile } | { err: unknown; stopped: boolean } | undefined>(names.length);
+  let next = 0;
+  const reader = async () => {
+    while (next < names.length && !signal.aborted) {
+      const i = next++;
+      outcomes[i] = await readInput(names[i] as string, hooks.stdin ?? NO_STDIN, signal, config.read).then(
+        (input) => ({ input }),
+        (err: unknown) => ({ err, stopped: signal.aborted }),
+      );
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
+  for (const [i, name] of names.entries()) {
+    // Not begun: the run was stopped while earlier inputs were read; it is the one stopped, as one at a time.
+    const outcome = outcomes[i] ?? { err: signal.reason, stopped: true };
+    if ('input' in outcome) {
+      read.push(outcome.input);
+      continue;
+    }
+    const { err, stopped } = outcome;
+    if (stopped) throw usageError(`${name === STDIN ? STDIN_NAME : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
+    if (!(err instanceof PyroPushError)) throw err;
+    if (config.skipInvalid) skip(name, [err.message]);
+    else problems.push(err.message);
   }
   if (problems.length > 0) throw new ProblemsError('INPUT', problems);
   if (!config.skipInvalid) {
@@ -217,6 +237,20 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   if (planned.length === 0 && read.length + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
   warnings.forEach((w) => hooks.onWarning?.(w));
   return { planned, skipped };
+}
+
+/**
+ * Profiles with the same labels (in bulk, most of them) share one labels object, which their results
+ * carry too: one object instead of one a profile.
+ */
+function shareLabels(planned: PlannedProfile<InputProfile>[]): void {
+  const seen = new Map<string, PlannedProfile['labels']>();
+  for (const p of planned) {
+    const key = JSON.stringify(p.labels);
+    const same = seen.get(key);
+    if (same) p.labels = same;
+    else seen.set(key, p.labels);
+  }
 }
 
 /** Inputs delivered to every endpoint (or spooled for the rest) are removed or moved; problems are said. */

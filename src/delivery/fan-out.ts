@@ -5,7 +5,7 @@ import type { Endpoint, RunConfig } from '../config/resolve.js';
 import { INTERNAL_ERROR, fsProblem } from '../errors.js';
 import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
 import { withTimestamp } from '../profile/pprof.js';
-import type { Protocol } from '../protocol/protocol.js';
+import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
 import { protocolFor } from './protocols.js';
 import { type InputProfile, InputChangedError, loadBytes } from '../sources/inputs.js';
 import type { Authorizer } from '../transport/authorizer.js';
@@ -47,14 +47,23 @@ export interface DeliverDeps {
   /** Each result as it happens, under the profile's name. */
   onResult?: (profile: string, result: EndpointResult) => void;
   onRetry?: (profile: PlannedProfile<InputProfile>, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
+  /** How a profile's bytes are had again at send time (tests count reads through it); `loadBytes` unless given. */
+  readBytes?: (input: InputProfile, signal?: AbortSignal) => Promise<Uint8Array>;
 }
 
 /**
  * Every job to its endpoints. Each endpoint works through the jobs on its own pool, so a slow or failing
  * endpoint never holds up another; a profile's bytes are read when its turn comes, so memory grows with
- * --concurrency, not with the number of inputs. Results come back in job order.
+ * --concurrency, not with the number of inputs. The endpoints share each profile's request: it is read,
+ * checked and encoded once per run (per protocol), and let go when the last endpoint is done with it.
+ * Results come back in job order.
  */
 export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps): Promise<ProfileResult[]> {
+  const forEndpoint = (job: Job, endpoint: Endpoint) => !job.fromSpool || job.fromSpool.endpoint.name === endpoint.name;
+  const requests = new SharedRequests(
+    jobs.map((job) => config.endpoints.reduce((n, e) => n + (forEndpoint(job, e) ? 1 : 0), 0)),
+    deps.readBytes ?? loadBytes,
+  );
   const perEndpoint = await Promise.all(
     config.endpoints.map(async (endpoint) => {
       const ctx: AttemptContext = {
@@ -63,14 +72,21 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
         signal: deps.inFlight,
         ...(deps.log && { log: (line: string) => deps.log?.(`[${endpoint.name}] ${line}`) }),
       };
-      const mine = jobs.map((job, i) => [job, i] as const).filter(([job]) => !job.fromSpool || job.fromSpool.endpoint.name === endpoint.name);
-      const results = new Map<number, EndpointResult>();
-      await mapPool(mine, config.concurrency, async ([job, i]) => {
+      const health = deps.healthFor(endpoint);
+      // No new attempt once the run is stopped or the endpoint is down; a wait in between ends then too.
+      const signal = AbortSignal.any([deps.signal, health.signal]);
+      const protocol = protocolFor(endpoint.protocol);
+      const mine: number[] = [];
+      for (const [i, job] of jobs.entries()) if (forEndpoint(job, endpoint)) mine.push(i);
+      const results = new Array<EndpointResult | undefined>(jobs.length);
+      await mapPool(mine, config.concurrency, async (i) => {
+        const job = jobs[i] as Job;
+        const request = requests.take(i, job);
         // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
-        const result = await deliverOne(job, endpoint, protocolFor(endpoint.protocol), config, ctx, deps).catch(
-          (err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }),
-        );
-        results.set(i, result);
+        const result = await deliverOne(job, request, endpoint, protocol, config, ctx, deps, signal)
+          .catch((err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }))
+          .finally(() => request.done());
+        results[i] = result;
         deps.onResult?.(job.profile.input.name, result);
       });
       return results;
@@ -81,27 +97,137 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
     labels: job.profile.labels,
     bytes: job.profile.input.size,
     ...(job.fromSpool && { spoolEntry: job.fromSpool.id }),
-    endpoints: perEndpoint.flatMap((results) => results.get(i) ?? []),
+    endpoints: perEndpoint.flatMap((results) => results[i] ?? []),
   }));
 }
 
-async function deliverOne(job: Job, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps): Promise<EndpointResult> {
-  const { profile } = job;
+/** Idle requests kept for endpoints that have not sent them yet; past these, they are read again when needed. */
+export const SHARED_IDLE_MAX = { entries: 1024, bytes: 32 * 1024 * 1024 };
+
+/** One profile's bytes and its request per protocol, for every endpoint that sends it. */
+interface SharedEntry {
+  /** Endpoints that have not finished with it yet. */
+  pending: number;
+  /** Endpoints working on it now. */
+  users: number;
+  load?: Promise<Uint8Array>;
+  bytes?: Uint8Array;
+  /** The bytes as sent (--override-timestamp rewrites them), the time and the id, fixed at the first request. */
+  sent?: { bytes: Uint8Array; nowMs: number; id: string };
+  byProtocol: Map<string, PreparedRequest>;
+  idle: boolean;
+}
+
+/** What one endpoint's task holds of a profile's shared request. */
+interface RequestHandle {
+  /** The profile's bytes, read (and hash-checked) by the first endpoint that needs them. */
+  bytes(signal: AbortSignal): Promise<Uint8Array>;
+  /** The bytes if some endpoint has read them and they are still held. */
+  loaded(): Uint8Array | undefined;
+  /** The protocol's request, prepared once for every endpoint that speaks it. */
+  prepared(protocol: Protocol, bytes: Uint8Array, sent: (bytes: Uint8Array, nowMs: number) => Uint8Array, make: (sent: Uint8Array, nowMs: number, id: string) => PreparedRequest, nowMs: number): PreparedRequest;
+  /** This endpoint is done with the profile: the last one lets it go. */
+  done(): void;
+}
+
+/**
+ * Each profile read, checked and encoded once per run, shared by the endpoints that send it. What no
+ * endpoint is using is kept (bounded by SHARED_IDLE_MAX) for the endpoints that have not reached it; one
+ * that would go past the bounds is dropped and read again by the endpoint that needs it later, so a slow
+ * endpoint never makes memory grow with the number of inputs.
+ */
+class SharedRequests {
+  readonly #entries = new Map<number, SharedEntry>();
+  #idleEntries = 0;
+  #idleBytes = 0;
+
+  constructor(
+    private readonly pending: number[],
+    private readonly read: (input: InputProfile, signal?: AbortSignal) => Promise<Uint8Array>,
+  ) {}
+
+  take(i: number, job: Job): RequestHandle {
+    let entry = this.#entries.get(i);
+    if (!entry) this.#entries.set(i, (entry = { pending: this.pending[i] ?? 1, users: 0, byProtocol: new Map(), idle: false }));
+    const e = entry;
+    e.users++;
+    if (e.idle) this.#unidle(e);
+    let released = false;
+    return {
+      bytes: (signal) => {
+        if (!e.load) {
+          e.load = this.read(job.profile.input, signal);
+          e.load.then(
+            (bytes) => void (e.bytes = bytes),
+            () => undefined,
+          );
+        }
+        return e.load;
+      },
+      loaded: () => e.bytes,
+      prepared: (protocol, bytes, sent, make, nowMs) => {
+        let prepared = e.byProtocol.get(protocol.name);
+        if (!prepared) {
+          e.sent ??= { bytes: sent(bytes, nowMs), nowMs, id: randomUUID() };
+          prepared = make(e.sent.bytes, e.sent.nowMs, e.sent.id);
+          e.byProtocol.set(protocol.name, prepared);
+        }
+        return prepared;
+      },
+      done: () => {
+        if (released) return;
+        released = true;
+        e.users--;
+        e.pending--;
+        if (e.pending <= 0) this.#entries.delete(i);
+        else if (e.users === 0) this.#park(i, e);
+      },
+    };
+  }
+
+  /** Kept for the endpoints still to come if within bounds; else let go, to be read again. */
+  #park(i: number, e: SharedEntry): void {
+    const size = sizeOf(e);
+    if (e.bytes && this.#idleEntries < SHARED_IDLE_MAX.entries && this.#idleBytes + size <= SHARED_IDLE_MAX.bytes) {
+      e.idle = true;
+      this.#idleEntries++;
+      this.#idleBytes += size;
+      return;
+    }
+    // Not read, failed, or no room: the next endpoint starts afresh.
+    this.#entries.set(i, { pending: e.pending, users: 0, byProtocol: new Map(), idle: false });
+  }
+
+  #unidle(e: SharedEntry): void {
+    e.idle = false;
+    this.#idleEntries--;
+    this.#idleBytes -= sizeOf(e);
+  }
+}
+
+function sizeOf(e: SharedEntry): number {
+  let size = e.bytes?.byteLength ?? 0;
+  if (e.sent && e.sent.bytes !== e.bytes) size += e.sent.bytes.byteLength;
+  for (const p of e.byProtocol.values()) if (p.body !== e.sent?.bytes) size += p.body.byteLength;
+  return size;
+}
+
+async function deliverOne(job: Job, request: RequestHandle, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<EndpointResult> {
   const health = deps.healthFor(endpoint);
-  // No new attempt once the run is stopped or the endpoint is down; a wait in between ends then too.
-  const signal = AbortSignal.any([deps.signal, health.signal]);
+  // As the run's signal and the endpoint's together would say now: the run's stop first.
+  const stopped = deps.signal.aborted ? deps.signal : health.signal.aborted ? health.signal : undefined;
   let bytes: Uint8Array | undefined;
   let delivery: Delivery;
-  if (signal.aborted) delivery = { outcome: stoppedOutcome(signal.reason), attempts: 0 };
+  if (stopped) delivery = { outcome: stoppedOutcome(stopped.reason), attempts: 0 };
   else {
     try {
-      bytes = await loadBytes(profile.input, deps.signal);
+      bytes = await request.bytes(deps.signal);
     } catch (err) {
       // A file rewritten or removed after validation is the user's world, not a bug; anything else is one.
       if (err instanceof InputChangedError) return settle(job, endpoint, { endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, error: err.message }, deps);
       if (!deps.signal.aborted) throw err;
     }
-    delivery = bytes ? await sendWithRetries(bytes, job, endpoint, protocol, config, ctx, deps, signal) : { outcome: stoppedOutcome(deps.signal.reason), attempts: 0 };
+    delivery = bytes ? await sendWithRetries(request, bytes, job, endpoint, protocol, config, ctx, deps, signal) : { outcome: stoppedOutcome(deps.signal.reason), attempts: 0 };
   }
   const { outcome, attempts, stoppedBy } = delivery;
   if (outcome.ok) return settle(job, endpoint, { endpoint: endpoint.name, state: 'delivered', ok: true, status: outcome.status, attempts }, deps);
@@ -118,19 +244,25 @@ async function deliverOne(job: Job, endpoint: Endpoint, protocol: Protocol, conf
     error: `${rejected ? 'refused by the server' : 'push failed'}: [POST] "${endpoint.url}${protocol.path}": ${describeFailure(outcome, attempts, stoppedBy)}`,
     failure: outcome,
   };
-  return settle(job, endpoint, result, deps, bytes);
+  return settle(job, endpoint, result, deps, bytes ?? request.loaded());
 }
 
-/** The protocol's request, made once, through the one retry loop under the endpoint's shared throttle. */
-function sendWithRetries(bytes: Uint8Array, job: Job, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<Delivery> {
+/** The protocol's request, made once per profile, through the one retry loop under the endpoint's shared throttle. */
+function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<Delivery> {
   const { profile } = job;
   const health = deps.healthFor(endpoint);
-  const now = deps.clock.now();
-  // A JFR recording is sent as recorded: /ingest moves its time range instead.
-  const sent = config.overrideTimestamp && profile.input.format !== 'jfr' ? withTimestamp(bytes, profile.input.gzipped, now) : bytes;
-  // The facts of the bytes sent: /ingest puts the profile's time in its query too.
-  const facts = config.overrideTimestamp ? { ...profile.input, timeNanos: BigInt(now) * 1_000_000n } : profile.input;
-  const prepared = protocol.prepare({ labels: profile.labels, bytes: sent, id: randomUUID(), facts, nowMs: now, format: profile.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp: config.overrideTimestamp });
+  const prepared = request.prepared(
+    protocol,
+    bytes,
+    // A JFR recording is sent as recorded: /ingest moves its time range instead.
+    (read, now) => (config.overrideTimestamp && profile.input.format !== 'jfr' ? withTimestamp(read, profile.input.gzipped, now) : read),
+    (sent, now, id) => {
+      // The facts of the bytes sent: /ingest puts the profile's time in its query too.
+      const facts = config.overrideTimestamp ? { ...profile.input, timeNanos: BigInt(now) * 1_000_000n } : profile.input;
+      return protocol.prepare({ labels: profile.labels, bytes: sent, id, facts, nowMs: now, format: profile.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp: config.overrideTimestamp });
+    },
+    deps.clock.now(),
+  );
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
     if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input, profile.labels))
@@ -167,7 +299,7 @@ async function settle(job: Job, endpoint: Endpoint, result: EndpointResult, deps
     }
     if (result.state !== 'not-sent' || result.internal) return result;
     // A profile whose turn never came was not read yet: it is now, to be kept.
-    const kept = bytes ?? (await loadBytes(job.profile.input));
+    const kept = bytes ?? (await (deps.readBytes ?? loadBytes)(job.profile.input));
     await spool.put({ endpoint: { name: endpoint.name, url: endpoint.url }, protocol: endpoint.protocol, labels: job.profile.labels, source: job.profile.input.name, sha256: job.profile.input.sha256, size: kept.length, reason: result.error ?? '' }, kept);
     return { ...result, state: 'spooled' };
   } catch (err) {

@@ -290,7 +290,10 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     if (i < 0n || i >= n) return '';
     const at = Number(i);
     let value = decoded.get(at);
-    if (value === undefined) decoded.set(at, (value = Buffer.from(s.strings[at] as Uint8Array).toString('utf8')));
+    if (value === undefined) {
+      const bytes = s.strings[at] as Uint8Array;
+      decoded.set(at, (value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')));
+    }
     return value;
   };
 
@@ -444,6 +447,14 @@ function packed(r: BinaryReader, wt: WireType, each: (value: bigint) => void): n
   return len;
 }
 
+/** A length-delimited field's length, the reader moved past it (as `bytes()`, without making a view). */
+function skipBytes(r: BinaryReader): number {
+  const len = r.uint32();
+  r.pos += len;
+  if (r.pos > r.len) throw new RangeError('premature EOF');
+  return len;
+}
+
 function packedSize(payload: number): number {
   return payload === 0 ? 0 : 1 + lengthSize(payload) + payload;
 }
@@ -483,14 +494,32 @@ function sample(r: BinaryReader, end: number, s: Scan): number {
     const start = r.pos;
     const [field, wt] = r.tag();
     if (field === 1) {
-      if (wt === WireType.LengthDelimited) locations += r.bytes().length;
+      // Only the length counts: skipped without a view of the bytes (a 65 MiB profile has a million).
+      if (wt === WireType.LengthDelimited) locations += skipBytes(r);
       else locations += packed(r, wt, () => undefined);
     } else if (field === 2) {
-      valueBytes += packed(r, wt, (v) => {
+      // packed() inlined: no closure per sample.
+      if (wt === WireType.Varint) {
+        const at = r.pos;
+        const v = BigInt(r.int64());
         values++;
         if (v < 0n) negative = true;
         else if (v !== 0n) nonZero = true;
-      });
+        valueBytes += r.pos - at;
+      } else {
+        expectWire(wt, WireType.LengthDelimited);
+        const len = r.uint32();
+        const stop = r.pos + len;
+        if (stop > r.len) throw new RangeError('premature EOF');
+        while (r.pos < stop) {
+          const v = BigInt(r.int64());
+          values++;
+          if (v < 0n) negative = true;
+          else if (v !== 0n) nonZero = true;
+        }
+        if (r.pos !== stop) throw new RangeError('premature EOF');
+        valueBytes += len;
+      }
     } else if (field === 3) {
       labels++;
       let key = 0n;
@@ -516,10 +545,13 @@ function sample(r: BinaryReader, end: number, s: Scan): number {
   if (labels > SERVER_LIMITS.maxSampleLabels && s.tooManyLabels === 0) s.tooManyLabels = labels;
   if (!negative && nonZero) {
     s.storedSampleCount++;
-    const sig = pairs
-      .map(([k, v]) => `${k}:${v}`)
-      .sort()
-      .join(',');
+    const sig =
+      pairs.length === 0
+        ? ''
+        : pairs
+            .map(([k, v]) => `${k}:${v}`)
+            .sort()
+            .join(',');
     if (!s.labelSets.has(sig)) s.labelSets.set(sig, pairs);
   }
   return size + packedSize(locations) + packedSize(valueBytes);

@@ -1,0 +1,157 @@
+/**
+ * Bulk delivery: every profile read, checked and encoded once per run whatever the number of endpoints;
+ * what no endpoint is using kept within bounds (and read again past them); inputs read concurrently but
+ * reported in input order. Counted through the `readBytes` hook and the RawSample IDs that arrive, never
+ * by timing.
+ */
+import assert from 'node:assert/strict';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { systemClock } from '../src/clock.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { EndpointHealth } from '../src/delivery/endpoint-health.js';
+import { SHARED_IDLE_MAX, deliver } from '../src/delivery/fan-out.js';
+import { ProblemsError } from '../src/errors.js';
+import { planProfiles } from '../src/profile/plan.js';
+import { encodePushRequest, pushRequestParts } from '../src/protocol/push-api.js';
+import { decodePushRequest } from '../src/protocol/push-api-decode.js';
+import { push } from '../src/push.js';
+import { type InputProfile, loadBytes, readInput } from '../src/sources/inputs.js';
+import { createDispatcher } from '../src/transport/dispatcher.js';
+import { authorizerFor } from '../src/transport/authorizer.js';
+import { FIXTURES, tempDir, writeTemp } from './helpers.js';
+
+const CPU = readFileSync(join(FIXTURES, 'cpu.pb.gz'));
+const HEAP = readFileSync(join(FIXTURES, 'heap.pb'));
+const NO_STDIN = { isTTY: false, read: async () => new Uint8Array() };
+
+interface Received {
+  url: string;
+  /** The RawSample IDs received, in order of arrival. */
+  ids: string[];
+  server: Server;
+}
+
+/** A Push API endpoint that stores the RawSample IDs it is sent, after `delayMs` per request. */
+async function endpoint(delayMs = 0): Promise<Received> {
+  const ids: string[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = decodePushRequest(Buffer.concat(chunks));
+      for (const series of request.series) for (const sample of series.samples) ids.push(sample.ID);
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/proto' }).end(), delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ids, server };
+}
+
+const servers: Server[] = [];
+after(() => servers.forEach((s) => s.close()));
+
+async function planned(n: number) {
+  const dir = tempDir();
+  for (let i = 0; i < n; i++) writeTemp(dir, `p${String(i).padStart(3, '0')}.pb`, i % 2 ? HEAP : CPU);
+  const names = Array.from({ length: n }, (_, i) => join(dir, `p${String(i).padStart(3, '0')}.pb`));
+  return Promise.all(names.map((name) => readInput(name, NO_STDIN)));
+}
+
+/** deliver() over real HTTP to `ends`, counting the reads at send time per input. */
+async function run(ends: Received[], inputs: InputProfile[], concurrency: number) {
+  const { config } = resolveConfig({ url: ends.map((e) => e.url), serviceName: 'bulk', concurrency, maxAttempts: 1 }, {}, {});
+  const { profiles } = planProfiles(inputs, config, Date.now());
+  const reads = new Map<string, number>();
+  const never = new AbortController().signal;
+  const dispatchers = config.endpoints.map((e) => createDispatcher(e, {}));
+  const health = new Map(config.endpoints.map((e) => [e, new EndpointHealth(e.name)]));
+  try {
+    const results = await deliver(
+      profiles.map((profile) => ({ profile })),
+      config,
+      {
+        clock: systemClock,
+        signal: never,
+        inFlight: never,
+        healthFor: (e) => health.get(e) as EndpointHealth,
+        connectionFor: (e) => ({ dispatcher: dispatchers[config.endpoints.indexOf(e)]!, authorizer: authorizerFor(e.auth, () => assert.fail('no OAuth2 here')) }),
+        readBytes: (input, signal) => {
+          reads.set(input.name, (reads.get(input.name) ?? 0) + 1);
+          return loadBytes(input, signal);
+        },
+      },
+    );
+    return { results, reads };
+  } finally {
+    await Promise.all(dispatchers.map((d) => d.close()));
+  }
+}
+
+describe('bulk delivery', () => {
+  test('4 endpoints: each profile is read once and encoded once (one RawSample ID at every endpoint)', async () => {
+    const ends = await Promise.all([endpoint(), endpoint(), endpoint(), endpoint()]);
+    servers.push(...ends.map((e) => e.server));
+    const inputs = await planned(24);
+    const { results, reads } = await run(ends, inputs, 3);
+    assert.equal(results.length, 24);
+    assert.ok(results.every((r) => r.endpoints.length === 4 && r.endpoints.every((e) => e.state === 'delivered')));
+    assert.deepEqual([...reads.values()], Array(24).fill(1), 'one read a profile, whatever the number of endpoints');
+    const [first, ...others] = ends.map((e) => [...e.ids].sort());
+    assert.equal(first?.length, 24);
+    assert.equal(new Set(first).size, 24, 'a fresh ID per profile');
+    for (const ids of others) assert.deepEqual(ids, first, 'the same request (same ID) at every endpoint');
+  });
+
+  test('a slow endpoint does not hold up a fast one; past the bounds a profile is read again, never lost', async () => {
+    const saved = { ...SHARED_IDLE_MAX };
+    SHARED_IDLE_MAX.entries = 2;
+    try {
+      const fast = await endpoint();
+      const slow = await endpoint(15);
+      servers.push(fast.server, slow.server);
+      const inputs = await planned(20);
+      const { results, reads } = await run([fast, slow], inputs, 1);
+      assert.ok(results.every((r) => r.endpoints.every((e) => e.state === 'delivered')));
+      assert.equal(fast.ids.length, 20);
+      assert.equal(slow.ids.length, 20);
+      const total = [...reads.values()].reduce((a, b) => a + b, 0);
+      // Two kept for the slow endpoint at most: the rest it reads again itself.
+      assert.ok(total > 20 && total <= 40, `reads ${total}`);
+    } finally {
+      Object.assign(SHARED_IDLE_MAX, saved);
+    }
+  });
+
+  test('the PushRequest in parts: the profile itself in the middle, not a copy; joined, the same bytes', () => {
+    const labels = { __name__: 'process_cpu', service_name: 'a', env: 'ci' };
+    for (const [profile, id] of [[CPU, 'id-1'], [new Uint8Array(0), 'id-2'], [HEAP, ''], [new Uint8Array(300_000).fill(7), 'x']] as const) {
+      const [head, middle, tail] = pushRequestParts(labels, profile, id);
+      assert.equal(middle, profile);
+      assert.deepEqual(Buffer.concat([head, middle, tail]), Buffer.from(encodePushRequest(labels, profile, id)));
+      const decoded = decodePushRequest(encodePushRequest(labels, profile, id));
+      assert.deepEqual(Buffer.from(decoded.series[0]?.samples[0]?.rawProfile ?? []), Buffer.from(profile));
+      assert.equal(decoded.series[0]?.samples[0]?.ID ?? '', id);
+    }
+  });
+
+  test('inputs are read concurrently, and results and problems stay in input order', async () => {
+    const dir = tempDir();
+    const bad = new Set([3, 17, 18, 39]);
+    for (let i = 0; i < 40; i++) writeTemp(dir, `p${String(i).padStart(2, '0')}.pb`, bad.has(i) ? 'not a profile at all' : i % 2 ? HEAP : CPU);
+    const err = await push([dir], { url: 'http://127.0.0.1:1', serviceName: 'a', dryRun: true }).catch((e: unknown) => e);
+    assert.ok(err instanceof ProblemsError);
+    assert.deepEqual(
+      err.problems.map((p) => /p(\d\d)\.pb/.exec(p)?.[1]),
+      [...bad].map((i) => String(i).padStart(2, '0')),
+    );
+    const report = await push([dir], { url: 'http://127.0.0.1:1', serviceName: 'a', dryRun: true, skipInvalid: true });
+    assert.deepEqual(
+      report.profiles.map((p) => p.input.name),
+      Array.from({ length: 40 }, (_, i) => i).filter((i) => !bad.has(i)).map((i) => join(dir, `p${String(i).padStart(2, '0')}.pb`)),
+    );
+  });
+});
