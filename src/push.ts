@@ -15,6 +15,7 @@ import { disposeSent } from './sources/after-sent.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import { type PlannedProfile, planProfiles } from './profile/plan.js';
 import { type InputProfile, STDIN, STDIN_NAME, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
+import { type ScrapeTarget, scrapeAll, scrapeTargets, scrapeTls, targetForUrl } from './sources/scrape.js';
 import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
 import { TokenSource } from './transport/token-source.js';
@@ -36,6 +37,8 @@ export interface PushHooks {
   /** Called before anything is sent: the run's resolved config and what will be sent. */
   onPlan?: (config: RunConfig, profiles: PlannedProfile<InputProfile>[]) => void | Promise<void>;
   onWarning?: (line: string) => void;
+  /** What the run is waiting for, for people (fetching a CPU profile takes its seconds). */
+  onProgress?: (line: string) => void;
   onResult?: DeliverDeps['onResult'];
   onRetry?: DeliverDeps['onRetry'];
   log?: (line: string) => void;
@@ -78,8 +81,12 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
   const run = runSignals(config, clock, hooks.signal);
   const dispatchers: Dispatcher[] = [];
   try {
-    const names = config.flushOnly ? [] : await expandInputs(inputs, { recursive: config.recursive });
-    const { planned, skipped } = await readAndPlan(names, config, hooks, run.signal, clock.now());
+    // http(s):// inputs and --scrape are fetched from a live service; everything else is a file, a folder or stdin.
+    const targets = [...inputs.filter(isUrl).map((u) => targetForUrl(u)), ...(config.scrape.base !== undefined ? scrapeTargets(config.scrape.base, config.scrape.profiles, config.scrape.seconds) : [])];
+    const files = inputs.filter((i) => !isUrl(i));
+    const names = config.flushOnly || (files.length === 0 && targets.length > 0) ? [] : await expandInputs(files, { recursive: config.recursive, allowEmpty: unattended(config) });
+    const fetched = targets.length > 0 ? await fetchInputs(targets, config, env, run.signal, hooks) : { read: [], failed: [] };
+    const { planned, skipped } = await readAndPlan(names, config, hooks, run.signal, clock.now(), fetched.read);
     shareLabels(planned);
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
@@ -117,6 +124,11 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
       if (skipped.has(name)) for (const e of result.endpoints) hooks.onResult?.(result.profile, e);
       results.push(result);
     }
+    // Fetched profiles after the files, each failed fetch as one result per endpoint.
+    const fetchedNames = new Set(fetched.read.map((i) => i.name));
+    results.push(...delivered.filter((r) => fetchedNames.has(r.profile)));
+    for (const r of fetched.failed) for (const e of r.endpoints) hooks.onResult?.(r.profile, e);
+    results.push(...fetched.failed);
     if (config.afterSent) {
       for (const problem of await disposeAll(planned, delivered, config.afterSent)) hooks.onWarning?.(problem);
     }
@@ -145,6 +157,43 @@ async function readConfigFile(options: PushOptions, env: Env): Promise<{ yaml: C
   }
   if (options.component !== undefined) throw usageError(`--component ${options.component}: ${path} is read as YAML, which has no components; --component is for Alloy files (.alloy)`, 'CONFIG');
   return { yaml: (await import('./config/yaml-file.js')).loadConfigFile(path, env), notes: [], env };
+}
+
+function isUrl(input: string): boolean {
+  return /^https?:\/\//i.test(input);
+}
+
+/** A folder emptied by --remove-sent or watched by cron: an empty one is a quiet run, not a mistake. */
+function unattended(config: RunConfig): boolean {
+  return config.spool !== undefined || config.afterSent !== undefined || config.skipInvalid;
+}
+
+/**
+ * Profiles from a live service, all fetched at once under the run's signal (--deadline, Ctrl-C): each
+ * fetched one is an input like a file (named by its URL, labelled by its endpoint), each failure one
+ * result per endpoint, and the others still go out.
+ */
+async function fetchInputs(targets: ScrapeTarget[], config: RunConfig, env: Env, signal: AbortSignal, hooks: PushHooks): Promise<{ read: InputProfile[]; failed: ProfileResult[] }> {
+  const dispatcher = createDispatcher({ tls: scrapeTls(config.scrape), proxy: { mode: 'direct' }, enableHttp2: false }, env);
+  const longest = Math.max(...targets.map((t) => t.seconds));
+  hooks.onProgress?.(`fetching ${targets.length === 1 ? (targets[0] as ScrapeTarget).display : `${targets.length} profiles`}${longest > 0 ? ` (the CPU profile takes ${longest}s)` : ''}…`);
+  try {
+    const results = await scrapeAll(targets, { dispatcher, signal }).catch((err: unknown) => {
+      throw signal.aborted ? usageError(`${RunStopped.from(signal.reason).message} while profiles were being fetched; nothing was sent`, 'INPUT', err) : err;
+    });
+    const read: InputProfile[] = [];
+    const failed: ProfileResult[] = [];
+    for (const r of results) {
+      if ('error' in r) {
+        failed.push({ profile: r.target.display, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'not-sent', ok: false, attempts: 0, error: `not fetched: ${r.error}` })) });
+        continue;
+      }
+      read.push(Object.assign({ name: r.target.display, bytes: r.bytes, sha256: createHash('sha256').update(r.bytes).digest('hex'), format: 'pprof' as const, ownLabels: r.target.labels }, r.facts));
+    }
+    return { read, failed };
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
 }
 
 /**
@@ -183,7 +232,7 @@ function runSignals(config: RunConfig, clock: Clock, caller: AbortSignal | undef
 const READ_CONCURRENCY = 16;
 
 /** Every input read and checked, then labelled; with --skip-invalid a bad input is a result, not a stop. */
-async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks, signal: AbortSignal, nowMs: number) {
+async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks, signal: AbortSignal, nowMs: number, fetched: InputProfile[] = []) {
   const read: InputProfile[] = [];
   const problems: string[] = [];
   const skipped = new Map<string, ProfileResult>();
@@ -217,6 +266,7 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
     else problems.push(err.message);
   }
   if (problems.length > 0) throw new ProblemsError('INPUT', problems);
+  read.push(...fetched);
   if (!config.skipInvalid) {
     const plan = planProfiles(read, config, nowMs);
     const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];

@@ -276,6 +276,21 @@ describe('dump folders', () => {
     }
   });
 
+  test('a cron run over an emptied dump folder still flushes the spool: no new profile is no mistake', async () => {
+    const spool = tempDir();
+    await runCli([CPU, '-c', configFor(DEAD), '--spool-dir', spool, '--service-name', 'a', '--max-attempts', '1']);
+    const good = await startReceiver('127.0.0.1', 0);
+    try {
+      const empty = tempDir();
+      const run = await runCli([empty, '-c', configFor(good.url), '--spool-dir', spool, '--remove-sent']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(good.received.length, 1);
+      assert.deepEqual(entries(spool), []);
+    } finally {
+      await good.close();
+    }
+  });
+
   test('--move-sent and --recursive', async () => {
     const r = await startReceiver('127.0.0.1', 0);
     try {

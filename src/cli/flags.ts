@@ -12,7 +12,7 @@ import { labelsFromFlags, parseLabelFlag } from '../profile/labels.js';
  * the flag or YAML key they came from.
  */
 export function toPushOptions(cli: CliOptions): PushOptions {
-  const { label, extraLabels, token, insecure, cacert, user, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, format, sampleRate, json, quiet, verbose, color, ...same } = cli;
+  const { label, extraLabels, token, insecure, cacert, user, profiles, seconds, header, maxAttempts, concurrency, proxyConnectHeader, oauth2Scope, oauth2EndpointParam, tlsMinVersion, format, sampleRate, json, quiet, verbose, color, ...same } = cli;
   // curl's flags mean something else or nothing here: said with our name, never guessed.
   if (insecure) throw usageError("-k/--insecure is curl's: here it is --insecure-skip-verify");
   if (cacert !== undefined) throw usageError("--cacert is curl's: here it is --ca-file");
@@ -30,6 +30,8 @@ export function toPushOptions(cli: CliOptions): PushOptions {
     ...(proxyConnectHeader !== undefined && { proxyConnectHeaders: pairs(proxyConnectHeader.map((h) => parseHeaderFlag(h, '--proxy-connect-header'))) }),
     ...(oauth2Scope !== undefined && { oauth2Scopes: oauth2Scope }),
     ...(format !== undefined && { format: parseFormat(format) }),
+    ...(profiles !== undefined && { scrapeProfiles: profiles.split(',').map((p) => p.trim()) }),
+    ...(seconds !== undefined && { scrapeSeconds: wholeNumber(seconds, '--seconds', 1) }),
     ...(sampleRate !== undefined && { sampleRate: sampleRateFlag(sampleRate) }),
     ...(oauth2EndpointParam !== undefined && { oauth2EndpointParams: pairs(oauth2EndpointParam.map(endpointParam)) }),
   };

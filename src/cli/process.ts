@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { RunStopped } from '../errors.js';
-import { readStream } from '../sources/stream.js';
+import { readStream } from '../stream.js';
 import { main } from './main.js';
 
 /** The one place that touches the process: streams, environment, signals, the exit code. */

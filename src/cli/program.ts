@@ -101,6 +101,13 @@ function pushFlags(group: (title: string, options: Option[]) => void): void {
     new Option('--tenant-id <id>', `sets X-Scope-OrgID (env ${ENV.tenantId})`),
     new Option('-H, --header <header>', "extra request header 'Name: value'; repeatable").argParser(collect),
   ]);
+  group('Live services:', [
+    new Option('--scrape <base>', "fetch Go's pprof endpoints under this URL (http://app:6060); http(s):// inputs are fetched too"),
+    new Option('--profiles <list>', 'which of cpu, heap, allocs, goroutine, mutex, block').default(DEFAULTS.scrapeProfiles),
+    new Option('--seconds <n>', 'how long the CPU profile is collected').default(String(DEFAULTS.scrapeSeconds)),
+    new Option('--scrape-ca-file <file>', 'CA certificates (PEM) to trust for the scraped service'),
+    new Option('--scrape-insecure-skip-verify', "do not verify the scraped service's certificate"),
+  ]);
   group('Inputs:', [
     new Option('--format <format>', 'pprof, collapsed (folded stacks) or jfr; told by content when absent'),
     new Option('--sample-rate <hz>', 'collapsed stacks were sampled at this rate: their counts become CPU time (process_cpu)'),

@@ -55,6 +55,9 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       signal: io.signal,
       ...(io.process && { process: io.process }),
       onWarning: warn,
+      onProgress: (line) => {
+        if (!opts.quiet) toStderr(paintErr('dim', line));
+      },
       onPlan: async (c, profiles) => {
         config = c;
         planned = profiles;

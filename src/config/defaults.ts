@@ -22,6 +22,8 @@ export const DEFAULTS = {
    */
   enableHttp2: false,
   tlsMinVersion: 'TLS12',
+  scrapeProfiles: 'cpu,heap,goroutine',
+  scrapeSeconds: 15,
   spoolMaxBytes: '512MiB',
   spoolMaxAge: '24h',
   /** After Ctrl-C or SIGTERM, requests in flight get this long to finish before they are cut. */

@@ -77,6 +77,14 @@ export interface PushOptions extends CommonOptions {
   proxyConnectHeaders?: Record<string, string>;
   oauth2Scopes?: string[];
   oauth2EndpointParams?: Record<string, string>;
+  /** Fetch Go's standard pprof endpoints under this base URL (`http://app:6060`). */
+  scrape?: string;
+  /** Which of them: cpu, heap, allocs, goroutine, mutex, block. */
+  scrapeProfiles?: string[];
+  /** How long the CPU profile is collected. */
+  scrapeSeconds?: number;
+  scrapeCaFile?: string;
+  scrapeInsecureSkipVerify?: boolean;
   /** What the inputs are; told by content when absent. */
   format?: 'pprof' | 'collapsed' | 'jfr';
   /** Collapsed stacks were sampled at this rate (Hz): their counts become CPU time. */
@@ -103,6 +111,8 @@ export interface CliOptions extends CommonOptions {
   oauth2EndpointParam?: string[];
   spoolMaxBytes?: string;
   spoolMaxAge?: string;
+  profiles?: string;
+  seconds?: string;
   /** profilecli's names. */
   extraLabels?: string[];
   token?: string;

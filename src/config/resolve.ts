@@ -61,6 +61,16 @@ export interface RunConfig extends PlanSettings {
   flushOnly: boolean;
   /** --format and --sample-rate: how inputs are read. */
   read: { format?: 'pprof' | 'collapsed' | 'jfr'; sampleRateHz?: number };
+  /** --scrape and its settings; URL inputs (http(s)://…) use the same TLS settings. */
+  scrape: ScrapeSettings;
+}
+
+export interface ScrapeSettings {
+  base?: string;
+  profiles: string[];
+  seconds: number;
+  caFile?: string;
+  insecureSkipVerify: boolean;
 }
 
 export interface SpoolConfig {
@@ -124,6 +134,13 @@ export function resolveConfig(cli: PushOptions, rawEnv: Env, yaml: ConfigYaml = 
       skipInvalid: cli.skipInvalid ?? false,
       ...(cli.removeSent ? { afterSent: { remove: true } as const } : cli.moveSent !== undefined ? { afterSent: { moveTo: cli.moveSent } } : {}),
       recursive: cli.recursive ?? false,
+      scrape: {
+        ...(cli.scrape !== undefined && { base: cli.scrape }),
+        profiles: cli.scrapeProfiles ?? DEFAULTS.scrapeProfiles.split(','),
+        seconds: wholeNumber(cli.scrapeSeconds ?? DEFAULTS.scrapeSeconds, '--seconds', 1),
+        ...(cli.scrapeCaFile !== undefined && { caFile: cli.scrapeCaFile }),
+        insecureSkipVerify: cli.scrapeInsecureSkipVerify ?? false,
+      },
       read: { ...(cli.format !== undefined && { format: cli.format }), ...(cli.sampleRate !== undefined && { sampleRateHz: cli.sampleRate }) },
       flushOnly: cli.flushOnly ?? false,
     },

@@ -3,7 +3,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Endpoint } from '../config/resolve.js';
 import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
-import { readStream } from '../sources/stream.js';
+import { readStream } from '../stream.js';
 import { type Authorizer, AuthError } from '../transport/authorizer.js';
 import { classifyNetworkError } from '../transport/network-errors.js';
 import { statusText } from '../transport/status.js';

@@ -8,6 +8,8 @@ export interface PlanInput extends ProfileFacts {
   name: string;
   /** A JFR recording has no pprof facts: the server names its profiles per event. */
   format?: 'pprof' | 'collapsed' | 'jfr';
+  /** Labels the input's source decides (a scraped Go endpoint: `__name__`, `__delta__`), over the derived ones. */
+  ownLabels?: Readonly<Labels>;
 }
 
 /** What planning needs of the run's settings (a RunConfig has them all). */
@@ -53,8 +55,9 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
     }
     const own: Labels = { [DELTA_LABEL]: DELTA_DEFAULT };
     const derived = deriveProfileName(input.shape, input.name);
-    const name = profileName(input.name, derived, config.profileName, runSize, warnings);
+    const name = profileName(input.name, input.ownLabels?.[NAME_LABEL] ?? derived, config.profileName, runSize, warnings);
     if (name) own[NAME_LABEL] = name;
+    for (const [k, v] of Object.entries(input.ownLabels ?? {})) if (k !== NAME_LABEL) own[k] = v;
     const labels = mergeLabels(own, config.externalLabels);
     if (!labels[NAME_LABEL]) {
       problems.add(`${input.name}: cannot tell the profile type from its sample types (${input.shape.sampleTypes.join(', ')}); pass --profile-name (e.g. ${suggestName(input)})`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NAME_LABEL, SERVICE_LABEL, formatLabels } from '../profile/labels.js';
 import { isGzip } from '../profile/pprof.js';
 import { PUSH_PATH, decodePushRequest } from '../protocol/push-api-decode.js';
-import { readStream } from '../sources/stream.js';
+import { readStream } from '../stream.js';
 import { MAX_REQUEST_BYTES, type ReceivedProfile, type ReceiverOptions, type Req, type Res } from './types.js';
 import { checkProfile, connectError, reply } from './server-rules.js';
 

@@ -24,6 +24,8 @@ export interface InputProfile extends ProfileFacts {
   sha256: string;
   /** What the input was; a collapsed one was converted, and the pprof it became is what is sent. */
   format?: InputFormat;
+  /** Labels its source decides: a scraped Go endpoint's `__name__` and `__delta__`. */
+  ownLabels?: Readonly<Record<string, string>>;
 }
 
 export interface StdinSource {
@@ -38,9 +40,10 @@ export class InputChangedError extends Error {
 
 /**
  * Files, directories (their regular files, sorted; with `recursive`, their subdirectories' too) and `-`,
- * in the order given, each file once.
+ * in the order given, each file once. With `allowEmpty` (a dump folder a cron job empties), a folder or
+ * pattern with nothing in it is no mistake: there is just nothing new to send.
  */
-export async function expandInputs(args: string[], opts: { recursive?: boolean } = {}): Promise<string[]> {
+export async function expandInputs(args: string[], opts: { recursive?: boolean; allowEmpty?: boolean } = {}): Promise<string[]> {
   if (args.length === 0) throw usageError('no profiles given: pass pprof files, directories, or - for stdin');
   if (args.filter((a) => a === STDIN).length > 1) throw usageError('- (stdin) given more than once; it can be read only once');
   const out: string[] = [];
@@ -56,7 +59,7 @@ export async function expandInputs(args: string[], opts: { recursive?: boolean }
         if (err.code !== 'ENOENT' || !/[*?[{]/.test(arg)) throw err;
         const { glob } = await import('tinyglobby');
         const matches = (await glob(arg, { onlyFiles: true, expandDirectories: false })).sort();
-        if (matches.length === 0) problems.push(`${arg}: the pattern matches no file`);
+        if (matches.length === 0 && !opts.allowEmpty) problems.push(`${arg}: the pattern matches no file`);
         out.push(...matches);
         return undefined;
       });
@@ -66,7 +69,7 @@ export async function expandInputs(args: string[], opts: { recursive?: boolean }
         continue;
       }
       const files = (await filesIn(arg, opts.recursive ?? false, problems)).sort();
-      if (files.length === 0 && problems.length === 0) problems.push(`${arg}: directory has no files`);
+      if (files.length === 0 && problems.length === 0 && !opts.allowEmpty) problems.push(`${arg}: directory has no files`);
       out.push(...files);
     } catch (err) {
       problems.push(`${arg}: ${fsProblem(err)}`);

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { readStream } from '../sources/stream.js';
+import { readStream } from '../stream.js';
 import { request } from './undici.js';
 import { classifyNetworkError } from './network-errors.js';
 import type { OAuth2Config } from '../config/oauth2.js';
