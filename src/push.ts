@@ -308,7 +308,8 @@ async function disposeAll(planned: PlannedProfile<InputProfile>[], results: Prof
   const problems: string[] = [];
   for (const [i, profile] of planned.entries()) {
     const states = results[i]?.endpoints.map((e) => e.state) ?? [];
-    if (!profile.input.path || states.length === 0 || !states.every((s) => s === 'delivered' || s === 'spooled')) continue;
+    const settled = results[i]?.endpoints.every((e) => e.state === 'delivered' || e.state === 'spooled' || e.keptRejected) ?? false;
+    if (!profile.input.path || states.length === 0 || !settled) continue;
     const problem = await disposeSent(profile.input.path, how);
     if (problem) problems.push(problem);
   }

@@ -291,6 +291,23 @@ describe('dump folders', () => {
     }
   });
 
+  test('with --spool-dir a refused input is kept in rejected/ with the answer and is not sent again by the next cron run', async () => {
+    const refusing = await startReceiver('127.0.0.1', 0, { script: () => ({ status: 400, body: '{"code":"invalid_argument","message":"nope"}', headers: { 'content-type': 'application/json' } }) });
+    try {
+      const spool = tempDir();
+      const dumps = copies(1);
+      const run = await runCli([dumps, '--url', refusing.url, '--service-name', 'a', '--spool-dir', spool, '--remove-sent']);
+      assert.equal(run.code, 1);
+      assert.deepEqual(readdirSync(dumps), [], 'handled: removed from the dump folder');
+      const kept = entries(join(spool, 'rejected'));
+      assert.equal(kept.length, 1);
+      assert.match(JSON.parse(readFileSync(join(spool, 'rejected', kept[0] as string), 'utf8')).answer, /400 Bad Request \(invalid_argument\) after 1 attempt: nope/);
+      assert.deepEqual(entries(spool), [], 'not waiting to be sent again');
+    } finally {
+      await refusing.close();
+    }
+  });
+
   test('--move-sent and --recursive', async () => {
     const r = await startReceiver('127.0.0.1', 0);
     try {

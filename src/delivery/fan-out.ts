@@ -297,10 +297,16 @@ async function settle(job: Job, endpoint: Endpoint, result: EndpointResult, deps
       }
       return result;
     }
-    if (result.state !== 'not-sent' || result.internal) return result;
+    if ((result.state !== 'not-sent' && result.state !== 'rejected') || result.internal) return result;
     // A profile whose turn never came was not read yet: it is now, to be kept.
     const kept = bytes ?? (await (deps.readBytes ?? loadBytes)(job.profile.input));
-    await spool.put({ endpoint: { name: endpoint.name, url: endpoint.url }, protocol: endpoint.protocol, labels: job.profile.labels, source: job.profile.input.name, sha256: job.profile.input.sha256, size: kept.length, reason: result.error ?? '' }, kept);
+    const record = { endpoint: { name: endpoint.name, url: endpoint.url }, protocol: endpoint.protocol, labels: job.profile.labels, source: job.profile.input.name, sha256: job.profile.input.sha256, size: kept.length, reason: result.error ?? '' };
+    // Refused for good: kept in rejected/ with the answer, so that a cron run over a dump folder does not send it again.
+    if (result.state === 'rejected') {
+      await spool.keepRejected(record, kept, result.error ?? '');
+      return { ...result, keptRejected: true };
+    }
+    await spool.put(record, kept);
     return { ...result, state: 'spooled' };
   } catch (err) {
     return { ...result, state: result.state === 'delivered' || result.state === 'rejected' ? result.state : 'not-sent', error: `${result.error ?? 'delivered'}; the spool could not be written (${fsProblem(err)})` };

@@ -28,6 +28,8 @@ export interface EndpointResult {
   error?: string;
   /** A bug in pyro-push, not the server's or the network's doing: the run exits 3. */
   internal?: true;
+  /** Rejected, and a copy kept in the spool's rejected/ folder with the server's answer. */
+  keptRejected?: true;
   failure?: Failure;
 }
 

@@ -133,6 +133,15 @@ export class Spool {
     await rm(this.#claimPath(entry.id), { force: true });
   }
 
+  /** A new profile the server refused for good: kept in `rejected/` with its answer, as a spool entry would be. */
+  async keepRejected(record: Omit<SpoolRecord, 'version' | 'spooledAt'>, bytes: Uint8Array, answer: string): Promise<void> {
+    const spooledAt = this.opts.now();
+    const id = `${String(spooledAt).padStart(15, '0')}-${randomBytes(6).toString('hex')}`;
+    const rejected = join(this.dir, 'rejected');
+    await writeAtomically(join(rejected, `${id}${PROFILE}`), bytes);
+    await writeAtomically(join(rejected, `${id}${RECORD}`), Buffer.from(`${JSON.stringify({ version: 1, spooledAt, ...record, rejectedAt: spooledAt, answer }, null, 2)}\n`));
+  }
+
   /** Drops what is over the bounds, oldest first; each dropped entry is returned to be reported. */
   async enforceBounds(): Promise<Dropped[]> {
     const dropped: Dropped[] = [];
