@@ -171,3 +171,17 @@ describe('deliverWithRetries, the one retry loop', () => {
     assert.deepEqual([d.attempts, calls.length, clock.sleeps], [1, 1, []]);
   });
 });
+
+describe('an attempt the deadline cut short', () => {
+  test('a timeout at the deadline is reported as the deadline, whichever timer fired first', async () => {
+    let t = 0;
+    const clock: Clock = { now: () => t, random: () => 0, sleep: async () => {} };
+    const timedOut: Failure = { ok: false, kind: 'network', code: 'TimeoutError', message: 'timed out after 85ms', retryable: true };
+    const d = await deliverWithRetries(
+      async (_n, timeout) => ((t += timeout), timedOut),
+      { maxAttempts: 3, minBackoffMs: 1, maxBackoffMs: 1, retryOn429: true, remoteTimeoutMs: 10_000 },
+      { clock, signal: new AbortController().signal, deadline: { at: 85, by: '--deadline 85ms' } },
+    );
+    assert.deepEqual([d.attempts, !d.outcome.ok && describeFailure(d.outcome, d.attempts, d.stoppedBy)], [1, 'stopped by --deadline 85ms during attempt 1']);
+  });
+});

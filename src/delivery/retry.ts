@@ -120,6 +120,12 @@ export async function deliverWithRetries(
     if (signal.aborted) return stopped(signal.reason, n);
     if (left <= 0) return stopped(new RunStopped('deadline', (deadline as { by: string }).by), n);
     const outcome = await attempt(n, Math.max(1, Math.min(policy.remoteTimeoutMs, left)));
+    // An attempt whose time the deadline cut short, and that ran out of it, was stopped by the deadline:
+    // its own timer and the deadline's fire together, and either may be first.
+    if (!outcome.ok && outcome.kind === 'network' && deadline !== undefined && left < policy.remoteTimeoutMs && clock.now() >= deadline.at) {
+      const stop = stoppedOutcome(new RunStopped('deadline', deadline.by));
+      return last ? { outcome: last, attempts: n, stoppedBy: `${stop.message} during attempt ${n}` } : { outcome: stop, attempts: n };
+    }
     // Cut short in flight after failures: the failures say why it was not delivered, the stop why no more came.
     if (!outcome.ok && outcome.kind === 'stopped' && last) return { outcome: last, attempts: n, stoppedBy: `${outcome.message} during attempt ${n}` };
     if (outcome.ok || !shouldRetry(outcome, policy)) return { outcome, attempts: n };
