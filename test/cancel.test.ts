@@ -109,7 +109,7 @@ describe('one signal reaches every wait', () => {
       assert.equal(report.results.length, 6);
       assert.equal(oks.filter(Boolean).length, received.length, 'delivered = what the server stored');
       assert.ok(received.length >= 1 && received.length < 6, `received ${received.length}`);
-      assert.match(report.results[5]?.endpoints[0]?.error ?? '', /: not sent: interrupted \(This operation was aborted\) before its turn$/);
+      assert.match(report.results[5]?.endpoints[0]?.error ?? '', /^not sent: interrupted \(This operation was aborted\) before its turn$/);
       assert.equal(exitCodeFor(report), 1);
     }));
 

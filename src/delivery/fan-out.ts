@@ -241,7 +241,8 @@ async function deliverOne(job: Job, request: RequestHandle, endpoint: Endpoint, 
     ok: false,
     ...(outcome.kind === 'http' && { status: outcome.status }),
     attempts,
-    error: `${rejected ? 'refused by the server' : 'push failed'}: [POST] "${endpoint.url}${protocol.path}": ${describeFailure(outcome, attempts, stoppedBy)}`,
+    // A profile that never got an attempt was not pushed at all: said as such, without a request to name.
+    error: attempts === 0 ? describeFailure(outcome, 0, stoppedBy) : `${rejected ? 'refused by the server' : 'push failed'}: [POST] "${endpoint.url}${protocol.path}": ${describeFailure(outcome, attempts, stoppedBy)}`,
     failure: outcome,
   };
   return settle(job, endpoint, result, deps, bytes ?? request.loaded());
