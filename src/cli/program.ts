@@ -39,7 +39,7 @@ export function buildProgram(actions: CliActions, output?: ProgramOutput): Comma
   const program = new Command('pyro-push')
     .description('Push pprof profiles to Grafana Pyroscope (the command-line pyroscope.write).')
     .version(VERSION, '-V, --version')
-    .argument('[profiles...]', 'pprof files (gzipped or raw), directories of them, or - for stdin')
+    .argument('[profiles...]', 'profile files (pprof, collapsed stacks, JFR), directories, glob patterns, http(s):// URLs, or - for stdin')
     .showHelpAfterError('(run pyro-push --help for usage)')
     // `flush` takes the same flags as a push: after its name they are its own, not the root command's.
     .enablePositionalOptions();
