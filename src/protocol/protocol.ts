@@ -41,3 +41,8 @@ export interface Protocol {
   attemptHeaders(timeoutMs: number): Record<string, string>;
   readAnswer(status: number, contentType: string | undefined, body: string): Answer;
 }
+
+/** `application/proto; charset=…` → `application/proto`: what an answer's content type names. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}

@@ -1,7 +1,7 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { type Labels, sortedPairs } from '../profile/labels.js';
 import { parseConnectError } from './connect.js';
-import type { Protocol } from './protocol.js';
+import { type Protocol, mediaType } from './protocol.js';
 
 export const PUSH_PATH = '/push.v1.PusherService/Push';
 export const CONTENT_TYPE = 'application/proto';
@@ -51,9 +51,6 @@ export function pushRequestParts(labels: Labels, profile: Uint8Array, id: string
   return [head, profile, tail];
 }
 
-function mediaType(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
 
 function notAPushAnswer(type: string): string {
   const what = type === '' ? 'no content type' : `content type ${type}`;

@@ -1,7 +1,8 @@
 /** The legacy `/ingest` API as the server answers it: raw, multipart and JFR. */
 import { NAME_LABEL, SERVICE_LABEL } from '../profile/labels.js';
 import { decodeProfile, isGzip } from '../profile/pprof.js';
-import { SPY_LABEL, ingestProfileName, isJfr, parseIngestName } from '../protocol/ingest.js';
+import { detectFormat } from '../profile/formats.js';
+import { SPY_LABEL, ingestProfileName, parseIngestName } from '../protocol/ingest.js';
 import { MAX_REQUEST_BYTES, type ReceivedProfile, type Req, type Res } from './types.js';
 import { checkProfile, type Pair, reply } from './server-rules.js';
 
@@ -46,7 +47,7 @@ export async function ingest(req: Req, body: Buffer, total: number, q: URLSearch
       if (labelsPart && labelsPart.bytes.length > 0) jfrLabels = labelsPart.bytes;
     }
     // The server gunzips the form's parts, not a raw body.
-    if (!(multipart ? isJfr(jfr) : isJfr(jfr) && !isGzip(jfr))) return { status: 422, message: 'parsing IngestInput-pprof failed not a JFR recording (no "FLR" chunk)' };
+    if (!(detectFormat(jfr) === 'jfr' && (multipart || !isGzip(jfr)))) return { status: 422, message: 'parsing IngestInput-pprof failed not a JFR recording (no "FLR" chunk)' };
     // grafana/jfr-parser pprof/pyroscope Labels: the tags, then pyroscope_spy, __delta__, and the app name as
     // service_name (app_name when a tag is service_name); __name__ and jfr_event come per event.
     const labels: Record<string, string> = {};
