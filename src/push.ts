@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from './clock.js';
-import { formatDuration } from './config/duration.js';
 import type { OAuth2Config } from './config/oauth2.js';
-import type { ConfigYaml, Env, PushOptions } from './config/options.js';
+import type { Env, PushOptions } from './config/options.js';
 import { type Endpoint, type RunConfig, resolveConfig } from './config/resolve.js';
 import { EndpointHealth } from './delivery/endpoint-health.js';
+import { runSignals } from './delivery/run-signals.js';
+import { readConfigFile } from './config/read-config.js';
 import { type Connection, type DeliverDeps, deliver } from './delivery/fan-out.js';
 import { protocolProblems } from './delivery/protocols.js';
 import type { ProfileResult } from './delivery/result.js';
@@ -139,25 +140,6 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
   }
 }
 
-/**
- * --config: an Alloy file (told by extension or content) or YAML, each reader loaded only when used.
- * The environment returned is the one to resolve with: without pyro-push's own variables that an Alloy
- * file read itself (`sys.env("PYROSCOPE_PASSWORD")`), so that they are not applied twice.
- */
-async function readConfigFile(options: PushOptions, env: Env): Promise<{ yaml: ConfigYaml; notes: string[]; env: Env }> {
-  const path = options.config;
-  if (path === undefined) {
-    if (options.component !== undefined) throw usageError('--component picks a pyroscope.write block of an Alloy config: give the file with --config', 'CONFIG');
-    return { yaml: {}, notes: [], env };
-  }
-  if ((await import('./config/alloy/detect.js')).isAlloyConfigFile(path)) {
-    const alloy = await import('./config/alloy/index.js');
-    const { config, notes, envRead } = alloy.loadAlloyConfig(path, env, options.component);
-    return { yaml: config, notes, env: alloy.envForResolve(env, envRead) };
-  }
-  if (options.component !== undefined) throw usageError(`--component ${options.component}: ${path} is read as YAML, which has no components; --component is for Alloy files (.alloy)`, 'CONFIG');
-  return { yaml: (await import('./config/yaml-file.js')).loadConfigFile(path, env), notes: [], env };
-}
 
 function isUrl(input: string): boolean {
   return /^https?:\/\//i.test(input);
@@ -196,37 +178,6 @@ async function fetchInputs(targets: ScrapeTarget[], config: RunConfig, env: Env,
   }
 }
 
-/**
- * The run's two signals. `signal`: no new send starts and every wait ends (the deadline, the caller's
- * stop). `inFlight`: requests in flight end too — at the deadline at once, after the caller's stop only
- * once the interrupt grace has passed, so that a request about to be answered is not thrown away.
- */
-function runSignals(config: RunConfig, clock: Clock, caller: AbortSignal | undefined) {
-  const deadline = config.deadlineMs > 0 ? { at: clock.now() + config.deadlineMs, by: `--deadline ${formatDuration(config.deadlineMs)}` } : undefined;
-  const starting = new AbortController();
-  const inFlight = new AbortController();
-  const stop = (reason: unknown, graceMs: number) => {
-    if (!starting.signal.aborted) starting.abort(reason);
-    if (graceMs === 0) inFlight.abort(reason);
-    else graceTimer ??= setTimeout(() => inFlight.abort(reason), graceMs);
-  };
-  let graceTimer: NodeJS.Timeout | undefined;
-  // The deadline covers the whole run from here, reading inputs included (a FIFO that never ends).
-  const deadlineTimer = deadline && setTimeout(() => stop(new RunStopped('deadline', deadline.by), 0), config.deadlineMs);
-  const onCallerStop = () => stop(caller?.reason, config.interruptGraceMs);
-  if (caller?.aborted) onCallerStop();
-  else caller?.addEventListener('abort', onCallerStop, { once: true });
-  return {
-    signal: starting.signal,
-    inFlight: inFlight.signal,
-    deadline,
-    dispose: () => {
-      clearTimeout(deadlineTimer);
-      clearTimeout(graceTimer);
-      caller?.removeEventListener('abort', onCallerStop);
-    },
-  };
-}
 
 /** Inputs read and checked at once: 1000 small files validate in ~2/3 of the time one at a time takes. */
 const READ_CONCURRENCY = 16;
