@@ -15,7 +15,7 @@ import { spoolWork } from './delivery/spool-jobs.js';
 import { disposeSent } from './sources/after-sent.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import { type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputProfile, STDIN, STDIN_NAME, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
+import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
 import { type ScrapeTarget, scrapeAll, scrapeTargets, scrapeTls, targetForUrl } from './sources/scrape.js';
 import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
@@ -193,10 +193,11 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   // Read and checked READ_CONCURRENCY at a time; what they came to is taken in input order.
   const outcomes = new Array<{ input: InputProfile } | { err: unknown; stopped: boolean } | undefined>(names.length);
   let next = 0;
+  const session = new ReadSession();
   const reader = async () => {
     while (next < names.length && !signal.aborted) {
       const i = next++;
-      outcomes[i] = await readInput(names[i] as string, hooks.stdin ?? NO_STDIN, signal, config.read).then(
+      outcomes[i] = await readInput(names[i] as string, hooks.stdin ?? NO_STDIN, signal, config.read, session).then(
         (input) => ({ input }),
         (err: unknown) => ({ err, stopped: signal.aborted }),
       );
@@ -261,7 +262,7 @@ async function disposeAll(planned: PlannedProfile<InputProfile>[], results: Prof
     const states = results[i]?.endpoints.map((e) => e.state) ?? [];
     const settled = results[i]?.endpoints.every((e) => e.state === 'delivered' || e.state === 'spooled' || e.keptRejected) ?? false;
     if (!profile.input.path || states.length === 0 || !settled) continue;
-    const problem = await disposeSent(profile.input.path, how);
+    const problem = await disposeSent(profile.input.path, how, profile.input.sha256);
     if (problem) problems.push(problem);
   }
   return problems;

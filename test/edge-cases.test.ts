@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Profile } from 'pprof-format';
 import { PUSH_PATH } from '../src/protocol/push-api.js';
-import { readInput, loadBytes } from '../src/sources/inputs.js';
+import { push } from '../src/push.js';
+import { ReadSession, readInput, loadBytes } from '../src/sources/inputs.js';
 import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { BIN, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 
@@ -276,12 +277,29 @@ describe('inputs', () => {
       assert.match(run.stdout, /pushed 1 profile to 1 endpoint/);
     }));
 
-  test('a file changed between validation and sending is refused by loadBytes', async () => {
+  test('a file changed between validation and sending: past the kept bounds it is refused by loadBytes, within them what was checked is sent', async () => {
     const path = writeTemp(tempDir(), 'p.pb.gz', readFileSync(CPU));
-    const input = await readInput(path, { isTTY: false, read: async () => new Uint8Array() });
+    const noStdin = { isTTY: false, read: async () => new Uint8Array() };
+    const reread = await readInput(path, noStdin, undefined, {}, new ReadSession({ inputs: 0, bytes: 0 }));
+    const kept = await readInput(path, noStdin, undefined, {}, new ReadSession({ inputs: 1, bytes: 1024 }));
+    assert.equal(reread.bytes, undefined);
     writeFileSync(path, readFileSync(HEAP));
-    await assert.rejects(loadBytes(input), /changed after it was validated; not sent/);
+    await assert.rejects(loadBytes(reread), /changed after it was validated; not sent/);
+    assert.deepEqual(await loadBytes(kept), readFileSync(CPU));
   });
+
+  test('--remove-sent leaves a file that changed since it was read, and says so', () =>
+    withReceiver(undefined, async (r) => {
+      const dir = tempDir();
+      const path = writeTemp(dir, 'p.pb.gz', readFileSync(CPU));
+      // The producer rewrites the file while the push is out: the profile it holds now is not the one sent.
+      const warnings: string[] = [];
+      const report = await push([path], { url: r.url, serviceName: 'a', removeSent: true }, { onPlan: () => writeFileSync(path, readFileSync(HEAP)), onWarning: (w) => warnings.push(w) });
+      assert.equal(report.results[0]?.endpoints[0]?.state, 'delivered');
+      assert.equal(r.requests(), 1);
+      assert.deepEqual(readFileSync(path), readFileSync(HEAP));
+      assert.deepEqual(warnings, [`${path}: delivered, but the file changed since it was read, so it was left in place; the next run will send what it holds now`]);
+    }));
 
   test('--override-timestamp on a raw profile: still raw, decodes, time is now', () =>
     withReceiver(undefined, async (r) => {

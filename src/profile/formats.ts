@@ -1,4 +1,5 @@
 import { constants, gunzipSync } from 'node:zlib';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { usageError } from '../errors.js';
 import { COLLAPSED_SHAPE } from './collapsed.js';
 import { ProfileError, decodeProfile, isGzip } from './pprof.js';
@@ -24,6 +25,8 @@ export interface Detection {
   format: DetectedFormat;
   /** The input is gzip (whatever is inside). */
   gzipped: boolean;
+  /** A gzip's whole content, when the sniff had to inflate all of it anyway: the pprof check takes it as is. */
+  inflated?: Uint8Array;
 }
 
 export interface SniffOptions {
@@ -49,7 +52,7 @@ export function sniffFormat(bytes: Uint8Array, opts: SniffOptions = {}): Detecti
   if (!isGzip(bytes)) return { format: sniffContent(bytes.subarray(0, SNIFF_BYTES), whole && bytes.length <= SNIFF_BYTES), gzipped: false };
   const head = gunzipHead(bytes, whole);
   if (head === undefined) return { format: 'pprof', gzipped: true };
-  return { format: sniffContent(head.bytes, head.complete), gzipped: true };
+  return { format: sniffContent(head.bytes, head.complete), gzipped: true, ...(head.inflated && { inflated: head.inflated }) };
 }
 
 /** A `--format` value, or a clear refusal listing the values taken. */
@@ -61,10 +64,15 @@ export function parseFormat(value: string): InputFormat {
 
 /** The format to read an input as: the forced one when given, else the sniffed one; unknown is refused. */
 export function resolveFormat(bytes: Uint8Array, forced?: InputFormat, opts: SniffOptions = {}): InputFormat {
-  if (forced !== undefined) return forced;
-  const format = detectFormat(bytes, opts);
+  return identifyInput(bytes, forced, opts).format;
+}
+
+/** resolveFormat, with the gzip's content when the sniff inflated all of it (so that it is inflated once). */
+export function identifyInput(bytes: Uint8Array, forced?: InputFormat, opts: SniffOptions = {}): { format: InputFormat; inflated?: Uint8Array } {
+  if (forced !== undefined) return { format: forced };
+  const { format, inflated } = sniffFormat(bytes, opts);
   if (format === 'unknown') throw new ProfileError(unknownFormatMessage(bytes));
-  return format;
+  return { format, ...(inflated && { inflated }) };
 }
 
 /** The one line for an input that is none of the formats understood. */
@@ -97,7 +105,7 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
  * The first up to SNIFF_BYTES of a gzip's content, inflating growing prefixes so that a bomb costs little;
  * undefined when the gzip cannot be opened (damaged or cut short: `decodeProfile` names which).
  */
-function gunzipHead(bytes: Uint8Array, whole: boolean): { bytes: Uint8Array; complete: boolean } | undefined {
+function gunzipHead(bytes: Uint8Array, whole: boolean): { bytes: Uint8Array; complete: boolean; inflated?: Uint8Array } | undefined {
   const maxOutputLength = 64 * SNIFF_BYTES;
   let head: Uint8Array | undefined;
   for (let take = 1024; ; take *= 8) {
@@ -116,7 +124,7 @@ function gunzipHead(bytes: Uint8Array, whole: boolean): { bytes: Uint8Array; com
   if (!whole) return head && head.length > 0 ? { bytes: head, complete: false } : undefined;
   try {
     const out = gunzipSync(bytes, { maxOutputLength });
-    return { bytes: out.subarray(0, SNIFF_BYTES), complete: out.length <= SNIFF_BYTES };
+    return { bytes: out.subarray(0, SNIFF_BYTES), complete: out.length <= SNIFF_BYTES, inflated: out };
   } catch (err) {
     const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
     return tooLarge && head ? { bytes: head.subarray(0, SNIFF_BYTES), complete: false } : undefined;
@@ -125,6 +133,8 @@ function gunzipHead(bytes: Uint8Array, whole: boolean): { bytes: Uint8Array; com
 
 /** Collapsed text: the head is UTF-8 text and its first stack line is `stack count`. */
 function looksCollapsed(head: Uint8Array, complete: boolean): boolean {
+  // Binary input (every pprof profile) has a control byte within its first few: told before any decoding.
+  if (hasControlByte(head)) return false;
   let text: string;
   try {
     // stream: a head cut inside a character is not an error.
@@ -133,8 +143,6 @@ function looksCollapsed(head: Uint8Array, complete: boolean): boolean {
     return false;
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return false;
   const lines = text.split('\n');
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim();
@@ -146,70 +154,62 @@ function looksCollapsed(head: Uint8Array, complete: boolean): boolean {
   return false;
 }
 
+/** A byte text never has: C0 controls but tab, LF and CR, and DEL (in UTF-8 they are never part of another character). */
+function hasControlByte(bytes: Uint8Array): boolean {
+  for (const b of bytes) if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return true;
+  return false;
+}
+
 // pprof's top-level fields (profile.proto): 1–6 and 11 are messages or strings, 7–10, 12, 14, 15 varints,
 // 13 (comment) a varint, packed or not.
-const LEN = 2;
-const VARINT = 0;
-const PPROF_FIELDS = new Map<number, number[]>([
+const { LengthDelimited: LEN, Varint: VARINT } = WireType;
+const PPROF_FIELDS = new Map<number, WireType[]>([
   [1, [LEN]], [2, [LEN]], [3, [LEN]], [4, [LEN]], [5, [LEN]], [6, [LEN]], [11, [LEN]],
   [7, [VARINT]], [8, [VARINT]], [9, [VARINT]], [10, [VARINT]], [12, [VARINT]], [14, [VARINT]], [15, [VARINT]],
   [13, [VARINT, LEN]],
 ]);
+const ANY_WIRE_TYPE = [WireType.Varint, WireType.Bit64, WireType.LengthDelimited, WireType.Bit32];
 
-/** Walks the top-level protobuf fields of the head: every one must be a pprof field with pprof's wire type. */
+/**
+ * Walks the top-level protobuf fields of the head: every one must be a pprof field with pprof's wire type.
+ * A head cut inside a field (not `complete`) still looks like pprof if a field came whole before it.
+ */
 function looksPprof(head: Uint8Array, complete: boolean): boolean {
-  let pos = 0;
+  const r = new BinaryReader(head);
   let fields = 0;
-  while (pos < head.length) {
-    const tag = varint(head, pos);
-    if (tag === undefined) return !complete && fields > 0;
-    const field = Math.floor(tag.value / 8);
-    const wire = tag.value % 8;
-    const wires = PPROF_FIELDS.get(field);
-    // Fields after 15 may come with a newer profile.proto: any valid wire type.
-    if (wires ? !wires.includes(wire) : field < 16 || ![0, 1, 2, 5].includes(wire)) return false;
-    pos = tag.next;
-    if (wire === VARINT) {
-      const v = varint(head, pos);
-      if (v === undefined) return !complete && fields > 0;
-      pos = v.next;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else {
-      const len = varint(head, pos);
-      if (len === undefined) return !complete && fields > 0;
-      const end = len.next + len.value;
-      if (end > head.length) return !complete || fields > 0;
-      if ((field === 1 || field === 11) && !isValueType(head.subarray(len.next, end))) return false;
-      pos = end;
+  try {
+    while (r.pos < r.len) {
+      const [field, wire] = r.tag();
+      const wires = PPROF_FIELDS.get(field);
+      // Fields after 15 may come with a newer profile.proto: any valid wire type.
+      if (wires ? !wires.includes(wire) : field < 16 || !ANY_WIRE_TYPE.includes(wire)) return false;
+      if (wire === LEN) {
+        const len = r.uint32();
+        const end = r.pos + len;
+        if (end > r.len) return !complete || fields > 0;
+        if ((field === 1 || field === 11) && !isValueType(head.subarray(r.pos, end))) return false;
+        r.pos = end;
+      } else r.skip(wire);
+      fields++;
     }
-    fields++;
+  } catch {
+    // Cut short inside a tag or a value.
+    return !complete && fields > 0;
   }
-  return fields > 0 && pos <= head.length;
+  return fields > 0;
 }
 
 /** `ValueType { int64 type = 1; int64 unit = 2; }`: varints only. */
 function isValueType(bytes: Uint8Array): boolean {
-  let pos = 0;
-  while (pos < bytes.length) {
-    const tag = varint(bytes, pos);
-    if (tag === undefined || (tag.value !== 8 && tag.value !== 16)) return false;
-    const v = varint(bytes, tag.next);
-    if (v === undefined) return false;
-    pos = v.next;
+  const r = new BinaryReader(bytes);
+  try {
+    while (r.pos < r.len) {
+      const [field, wire] = r.tag();
+      if ((field !== 1 && field !== 2) || wire !== VARINT) return false;
+      r.skip(wire);
+    }
+  } catch {
+    return false;
   }
   return true;
-}
-
-/** A varint below 2^53 (enough for tags and lengths), or undefined when cut short or too long. */
-function varint(bytes: Uint8Array, pos: number): { value: number; next: number } | undefined {
-  let value = 0;
-  let scale = 1;
-  for (let i = pos; i < bytes.length && i < pos + 10; i++) {
-    const b = bytes[i] as number;
-    value += (b & 0x7f) * scale;
-    scale *= 128;
-    if (b < 0x80) return { value, next: i + 1 };
-  }
-  return undefined;
 }
