@@ -14,8 +14,8 @@ import { Spool } from './delivery/spool.js';
 import { spoolWork } from './delivery/spool-jobs.js';
 import { disposeSent } from './sources/after-sent.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
-import { type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type StdinSource, expandInputs, readInput } from './sources/inputs.js';
+import { NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
+import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, expandInputs, forSending, readInput } from './sources/inputs.js';
 import { type ScrapeTarget, scrapeAll, scrapeTargets, scrapeTls, targetForUrl } from './sources/scrape.js';
 import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
@@ -36,7 +36,7 @@ export interface PushHooks {
   /** This process's id and how to tell whether another still runs: a spool's stale claims are taken back. */
   process?: { pid: number; isAlive(pid: number): boolean };
   /** Called before anything is sent: the run's resolved config and what will be sent. */
-  onPlan?: (config: RunConfig, profiles: PlannedProfile<InputProfile>[]) => void | Promise<void>;
+  onPlan?: (config: RunConfig, profiles: PlannedProfile<SendInput>[]) => void | Promise<void>;
   onWarning?: (line: string) => void;
   /** What the run is waiting for, for people (fetching a CPU profile takes its seconds). */
   onProgress?: (line: string) => void;
@@ -47,7 +47,7 @@ export interface PushHooks {
 
 export interface PushReport {
   config: RunConfig;
-  profiles: PlannedProfile<InputProfile>[];
+  profiles: PlannedProfile<SendInput>[];
   /** Empty for a dry run. */
   results: ProfileResult[];
 }
@@ -182,35 +182,41 @@ async function fetchInputs(targets: ScrapeTarget[], config: RunConfig, env: Env,
 /** Inputs read and checked at once: 1000 small files validate in ~2/3 of the time one at a time takes. */
 const READ_CONCURRENCY = 16;
 
-/** Every input read and checked, then labelled; with --skip-invalid a bad input is a result, not a stop. */
+/**
+ * Every input read and checked, then labelled; with --skip-invalid a bad input is a result, not a stop.
+ * Each is planned as soon as it is read, and only what sending needs of it is kept (forSending): a bulk
+ * run never holds every input's full facts at once.
+ */
 async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks, signal: AbortSignal, nowMs: number, fetched: InputProfile[] = []) {
-  const read: InputProfile[] = [];
   const problems: string[] = [];
   const skipped = new Map<string, ProfileResult>();
   const skip = (name: string, reasons: string[]) => {
     skipped.set(name, { profile: name === STDIN ? STDIN_NAME : name, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'skipped', ok: false, attempts: 0, error: reasons.join('; ') })) });
   };
+  const runSize = names.length + fetched.length;
+  // A profile with nothing to say is kept as it will be sent, with no wrapper: 20 000 of them are held at once.
+  const planOne = (input: InputProfile): PlannedProfile<SendInput> | Planned => {
+    const plan = planProfiles([input], config, nowMs, runSize);
+    const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
+    const planned = plan.profiles.map((p) => ({ input: forSending(p.input), labels: p.labels }));
+    if (planned.length === 1 && refused.length === 0 && plan.warnings.length === 0) return planned[0] as PlannedProfile<SendInput>;
+    return { planned, refused, warnings: plan.warnings };
+  };
   // Read and checked READ_CONCURRENCY at a time; what they came to is taken in input order.
-  const outcomes = new Array<{ input: InputProfile } | { err: unknown; stopped: boolean } | undefined>(names.length);
+  const outcomes = new Array<PlannedProfile<SendInput> | Planned | { err: unknown; stopped: boolean } | undefined>(names.length);
   let next = 0;
   const session = new ReadSession();
   const reader = async () => {
     while (next < names.length && !signal.aborted) {
       const i = next++;
-      outcomes[i] = await readInput(names[i] as string, hooks.stdin ?? NO_STDIN, signal, config.read, session).then(
-        (input) => ({ input }),
-        (err: unknown) => ({ err, stopped: signal.aborted }),
-      );
+      outcomes[i] = await readInput(names[i] as string, hooks.stdin ?? NO_STDIN, signal, config.read, session).then(planOne, (err: unknown) => ({ err, stopped: signal.aborted }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
   for (const [i, name] of names.entries()) {
     // Not begun: the run was stopped while earlier inputs were read; it is the one stopped, as one at a time.
     const outcome = outcomes[i] ?? { err: signal.reason, stopped: true };
-    if ('input' in outcome) {
-      read.push(outcome.input);
-      continue;
-    }
+    if (!('err' in outcome)) continue;
     const { err, stopped } = outcome;
     if (stopped) throw usageError(`${name === STDIN ? STDIN_NAME : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
     if (!(err instanceof PyroPushError)) throw err;
@@ -218,34 +224,44 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
     else problems.push(err.message);
   }
   if (problems.length > 0) throw new ProblemsError('INPUT', problems);
-  read.push(...fetched);
-  if (!config.skipInvalid) {
-    const plan = planProfiles(read, config, nowMs);
-    const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
-    if (refused.length > 0) throw new ProblemsError('LABEL', refused);
-    plan.warnings.forEach((w) => hooks.onWarning?.(w));
-    return { planned: plan.profiles, skipped };
-  }
-  // One input at a time, so that one input's problem leaves the others in.
-  const planned: PlannedProfile<InputProfile>[] = [];
+
+  const planned: PlannedProfile<SendInput>[] = [];
+  const refused = new Set<string>();
   const warnings = new Set<string>();
-  for (const input of read) {
-    const plan = planProfiles([input], config, nowMs, read.length);
-    const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
-    if (refused.length > 0) skip(input.path ?? STDIN, refused);
-    else planned.push(...plan.profiles);
+  const plans = [...outcomes.entries()].map(([i, outcome]) => [names[i] as string, outcome] as const);
+  for (const input of fetched) plans.push([input.name, planOne(input)]);
+  outcomes.length = 0;
+  for (const [name, plan] of plans) {
+    if (plan === undefined || 'err' in plan) continue;
+    if (!('refused' in plan)) {
+      planned.push(plan);
+      continue;
+    }
     plan.warnings.forEach((w) => warnings.add(w));
+    // With --skip-invalid, one input's problem leaves the others in.
+    if (plan.refused.length > 0 && config.skipInvalid) skip(name, plan.refused);
+    else if (plan.refused.length > 0) plan.refused.forEach((p) => refused.add(p));
+    else planned.push(...plan.planned);
   }
-  if (planned.length === 0 && read.length + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
+  if (refused.size > 0) throw new ProblemsError('LABEL', [...refused]);
+  if (config.skipInvalid && planned.length === 0 && plans.length + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
+  if (warnings.delete(NO_SERVICE_NAME)) warnings.add(NO_SERVICE_NAME);
   warnings.forEach((w) => hooks.onWarning?.(w));
   return { planned, skipped };
+}
+
+interface Planned {
+  planned: PlannedProfile<SendInput>[];
+  /** Why the server would refuse it (or --strict does): the run stops, or with --skip-invalid it is skipped. */
+  refused: string[];
+  warnings: string[];
 }
 
 /**
  * Profiles with the same labels (in bulk, most of them) share one labels object, which their results
  * carry too: one object instead of one a profile.
  */
-function shareLabels(planned: PlannedProfile<InputProfile>[]): void {
+function shareLabels(planned: PlannedProfile<SendInput>[]): void {
   const seen = new Map<string, PlannedProfile['labels']>();
   for (const p of planned) {
     const key = JSON.stringify(p.labels);
@@ -256,7 +272,7 @@ function shareLabels(planned: PlannedProfile<InputProfile>[]): void {
 }
 
 /** Inputs delivered to every endpoint (or spooled for the rest) are removed or moved; problems are said. */
-async function disposeAll(planned: PlannedProfile<InputProfile>[], results: ProfileResult[], how: NonNullable<RunConfig['afterSent']>): Promise<string[]> {
+async function disposeAll(planned: PlannedProfile<SendInput>[], results: ProfileResult[], how: NonNullable<RunConfig['afterSent']>): Promise<string[]> {
   const problems: string[] = [];
   for (const [i, profile] of planned.entries()) {
     const states = results[i]?.endpoints.map((e) => e.state) ?? [];

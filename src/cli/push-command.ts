@@ -6,7 +6,7 @@ import { describeFailure } from '../delivery/outcome.js';
 import { type ProfileResult, exitCodeFor } from '../delivery/result.js';
 import { EXIT, type ExitCode, RunStopped } from '../errors.js';
 import type { PlannedProfile } from '../profile/plan.js';
-import type { InputProfile } from '../sources/inputs.js';
+import type { SendInput } from '../sources/inputs.js';
 import { flagWarnings, toPushOptions } from './flags.js';
 import type { Io } from './io.js';
 import { paintWith } from './paint.js';
@@ -42,7 +42,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
   };
   const started = io.now();
   let config: RunConfig | undefined;
-  let planned: PlannedProfile<InputProfile>[] = [];
+  let planned: PlannedProfile<SendInput>[] = [];
   let done = 0;
   try {
     // Loaded here, not at start-up: --help and --version never pay for undici, yaml or protobuf.
@@ -96,7 +96,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
     return stop?.by === 'SIGINT' ? EXIT.sigint : stop?.by === 'SIGTERM' ? EXIT.sigterm : undefined;
   }
 
-  function finish(results: ProfileResult[], profiles: PlannedProfile<InputProfile>[]): ExitCode {
+  function finish(results: ProfileResult[], profiles: PlannedProfile<SendInput>[]): ExitCode {
     if (opts.json) io.stdout.write(`${jsonReport(config, results, profiles, warnings)}\n`);
     else if (config?.dryRun) dryRunLines(config, profiles).forEach((l) => io.stdout.write(`${l}\n`));
     else if (!opts.quiet) io.stdout.write(`${summaryLine(results, ms(io.now() - started), paint)}\n`);

@@ -5,8 +5,12 @@ import { protocolFor } from '../delivery/protocols.js';
 import { formatDuration } from '../config/duration.js';
 import { formatLabels } from '../profile/labels.js';
 import type { PlannedProfile } from '../profile/plan.js';
+import type { ProfileFacts } from '../profile/pprof.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
 import { type Paint, plural } from './paint.js';
+
+/** What the plan shows of an input. */
+type ShownInput = { name: string } & Pick<ProfileFacts, 'size' | 'gzipped'>;
 
 /**
  * The lines an error prints: one per problem. With --verbose, what caused it too (the error underneath a
@@ -58,7 +62,7 @@ export function summaryLine(results: ProfileResult[], elapsed: string, paint: Pa
 }
 
 /** `--dry-run`: what each request would carry, secrets as `<secret>`. */
-export function dryRunLines(config: RunConfig, profiles: PlannedProfile[]): string[] {
+export function dryRunLines(config: RunConfig, profiles: PlannedProfile<ShownInput>[]): string[] {
   return [
     ...config.endpoints.map((e) => `endpoint ${e.name}: POST ${e.url}${protocolFor(e.protocol).path} ${describeEndpoint(e)}`),
     ...profiles.map((p) => `would push ${p.input.name} (${plural(p.input.size, 'byte')}${p.input.gzipped ? ', gzipped' : ''}) ${formatLabels(p.labels)}`),
@@ -73,7 +77,7 @@ function describeEndpoint(e: Endpoint): string {
 }
 
 /** `--json`: one document on stdout; secrets are redacted by Secret's toJSON. */
-export function jsonReport(config: RunConfig | undefined, results: ProfileResult[], profiles: PlannedProfile[], warnings: string[], error?: unknown): string {
+export function jsonReport(config: RunConfig | undefined, results: ProfileResult[], profiles: PlannedProfile<ShownInput>[], warnings: string[], error?: unknown): string {
   const exitCode = error !== undefined ? exitCodeFor({ error }) : exitCodeFor({ results });
   return JSON.stringify(
     {

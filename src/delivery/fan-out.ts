@@ -7,7 +7,7 @@ import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
 import { withTimestamp } from '../profile/pprof.js';
 import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
 import { protocolFor } from './protocols.js';
-import { type InputProfile, InputChangedError, loadBytes } from '../sources/inputs.js';
+import { InputChangedError, type SendInput, loadBytes } from '../sources/inputs.js';
 import type { Authorizer } from '../transport/authorizer.js';
 import { type AttemptContext, attemptOnce } from './attempt.js';
 import type { EndpointHealth } from './endpoint-health.js';
@@ -25,7 +25,7 @@ export interface Connection {
 
 /** One profile to deliver: a new input goes to every endpoint, a spool entry to its own endpoint only. */
 export interface Job {
-  profile: PlannedProfile<InputProfile>;
+  profile: PlannedProfile<SendInput>;
   fromSpool?: SpoolEntry;
 }
 
@@ -46,9 +46,9 @@ export interface DeliverDeps {
   log?: (line: string) => void;
   /** Each result as it happens, under the profile's name. */
   onResult?: (profile: string, result: EndpointResult) => void;
-  onRetry?: (profile: PlannedProfile<InputProfile>, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
+  onRetry?: (profile: PlannedProfile<SendInput>, endpoint: Endpoint, attempt: number, failure: Failure, waitMs: number) => void;
   /** How a profile's bytes are had again at send time (tests count reads through it); `loadBytes` unless given. */
-  readBytes?: (input: InputProfile, signal?: AbortSignal) => Promise<Uint8Array>;
+  readBytes?: (input: SendInput, signal?: AbortSignal) => Promise<Uint8Array>;
 }
 
 /**
@@ -64,6 +64,7 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
     jobs.map((job) => config.endpoints.reduce((n, e) => n + (forEndpoint(job, e) ? 1 : 0), 0)),
     deps.readBytes ?? loadBytes,
   );
+  const alike = new AlikeResults();
   const perEndpoint = await Promise.all(
     config.endpoints.map(async (endpoint) => {
       const ctx: AttemptContext = {
@@ -86,7 +87,7 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
         const result = await deliverOne(job, request, endpoint, protocol, config, ctx, deps, signal)
           .catch((err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }))
           .finally(() => request.done());
-        results[i] = result;
+        results[i] = alike.share(result);
         deps.onResult?.(job.profile.input.name, result);
       });
       return results;
@@ -97,8 +98,39 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
     labels: job.profile.labels,
     bytes: job.profile.input.size,
     ...(job.fromSpool && { spoolEntry: job.fromSpool.id }),
-    endpoints: perEndpoint.flatMap((results) => results[i] ?? []),
+    endpoints: alike.list(perEndpoint.flatMap((results) => results[i] ?? [])),
   }));
+}
+
+/**
+ * A bulk run's results are mostly alike ("delivered, 200, first attempt"): those are one shared object,
+ * and a profile whose results are all such shares its list too, so that what a run keeps per profile does
+ * not grow with the number of endpoints. Results are never changed once made.
+ */
+class AlikeResults {
+  readonly #results = new Map<string, EndpointResult>();
+  readonly #lists = new Map<string, EndpointResult[]>();
+  readonly #keys = new WeakMap<EndpointResult, string>();
+
+  share(r: EndpointResult): EndpointResult {
+    if (r.state !== 'delivered' || r.error !== undefined || r.internal || r.keptRejected || r.failure) return r;
+    const key = `${r.endpoint}\0${r.status}\0${r.attempts}`;
+    let same = this.#results.get(key);
+    if (!same) {
+      this.#results.set(key, (same = Object.freeze(r)));
+      this.#keys.set(same, key);
+    }
+    return same;
+  }
+
+  list(rs: EndpointResult[]): EndpointResult[] {
+    const keys = rs.map((r) => this.#keys.get(r));
+    if (keys.some((k) => k === undefined)) return rs;
+    const key = keys.join('\n');
+    let same = this.#lists.get(key);
+    if (!same) this.#lists.set(key, (same = Object.freeze(rs) as EndpointResult[]));
+    return same;
+  }
 }
 
 /** Idle requests kept for endpoints that have not sent them yet; past these, they are read again when needed. */
@@ -143,7 +175,7 @@ class SharedRequests {
 
   constructor(
     private readonly pending: number[],
-    private readonly read: (input: InputProfile, signal?: AbortSignal) => Promise<Uint8Array>,
+    private readonly read: (input: SendInput, signal?: AbortSignal) => Promise<Uint8Array>,
   ) {}
 
   take(i: number, job: Job): RequestHandle {

@@ -1,7 +1,7 @@
 import type { Endpoint, RunConfig } from '../config/resolve.js';
 import { PyroPushError } from '../errors.js';
 import type { InputProfile, StdinSource } from '../sources/inputs.js';
-import { readInput } from '../sources/inputs.js';
+import { forSending, readInput } from '../sources/inputs.js';
 import type { Job } from './fan-out.js';
 import type { ProfileResult } from './result.js';
 import type { Spool, SpoolEntry } from './spool.js';
@@ -41,7 +41,7 @@ export async function spoolWork(spool: Spool, config: RunConfig): Promise<SpoolW
       settled.push(entryResult(entry, 'rejected', `the spooled profile is damaged (${err.message}); moved to rejected/`));
       continue;
     }
-    jobs.push({ profile: { input: { ...input, name: `${entry.source} (spooled ${new Date(entry.spooledAt).toISOString()})` }, labels: entry.labels }, fromSpool: entry });
+    jobs.push({ profile: { input: forSending({ ...input, name: `${entry.source} (spooled ${new Date(entry.spooledAt).toISOString()})` }), labels: entry.labels }, fromSpool: entry });
   }
   return {
     jobs,

@@ -27,7 +27,7 @@ export interface PlanSettings {
 }
 
 /** A validated input with the exact labels it will be sent with. */
-export interface PlannedProfile<T extends PlanInput = PlanInput> {
+export interface PlannedProfile<T extends { name: string } = PlanInput> {
   input: T;
   labels: Labels;
 }
@@ -40,6 +40,9 @@ export interface Plan<T extends PlanInput> {
 }
 
 const MiB = 1024 * 1024;
+
+/** Said once for a run, after the warnings of each profile, however its profiles were planned. */
+export const NO_SERVICE_NAME = 'no service_name label: the server will store these profiles as "unknown_service" (pass --service-name)';
 
 /** Labels for every input, and every reason the server would refuse one (refused here with --strict). */
 export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSettings, nowMs: number, runSize = inputs.length): Plan<T> {
@@ -79,7 +82,7 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
     profiles.push({ input, labels });
   }
   if (profiles.some((p) => !p.labels[SERVICE_LABEL]))
-    warnings.push('no service_name label: the server will store these profiles as "unknown_service" (pass --service-name)');
+    warnings.push(NO_SERVICE_NAME);
   return { profiles, problems: [...problems], warnings };
 }
 

@@ -1,6 +1,9 @@
 import type { Labels } from '../profile/labels.js';
 import type { ProfileFacts } from '../profile/pprof.js';
 
+/** The facts of a checked profile that sending uses; those only planning uses are not kept that long. */
+export type SendFacts = Pick<ProfileFacts, 'gzipped' | 'size' | 'encodedSize' | 'shape' | 'timeNanos' | 'durationNanos'>;
+
 /** What a protocol is given to build one profile's request. */
 export interface ProfileToSend {
   labels: Labels;
@@ -8,7 +11,8 @@ export interface ProfileToSend {
   bytes: Uint8Array;
   /** A fresh id per profile and endpoint (the Push API's RawSample.ID). */
   id: string;
-  facts: ProfileFacts;
+  /** What a protocol may need to know of the profile besides its bytes (/ingest: its type and time range). */
+  facts: SendFacts;
   nowMs: number;
   /** A pprof profile, or a JFR recording (only /ingest takes one). */
   format: 'pprof' | 'jfr';

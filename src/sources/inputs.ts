@@ -7,6 +7,7 @@ import { type ConvertedProfile, convertCollapsed } from '../profile/collapsed.js
 import { type InputFormat, identifyInput } from '../profile/formats.js';
 import { type ProfileFacts, ProfileError, decodeProfile, isGzip } from '../profile/pprof.js';
 import { SharedFacts } from '../profile/shared-facts.js';
+import type { SendFacts } from '../protocol/protocol.js';
 
 export const STDIN = '-';
 /** A file descriptor the shell opened for us (process substitution, /dev/stdin): its writer is already there. */
@@ -31,6 +32,30 @@ export interface InputProfile extends ProfileFacts {
   format?: InputFormat;
   /** Labels its source decides: a scraped Go endpoint's `__name__` and `__delta__`. */
   ownLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An input as sending needs it, once it is planned: its bytes or where to read them again, and the facts
+ * of protocol.ts's SendFacts. The facts only planning uses (sample labels and the like) are let go: a bulk
+ * run holds one of these per input until it ends.
+ */
+export type SendInput = Pick<InputProfile, 'name' | 'path' | 'bytes' | 'sha256' | 'format' | keyof SendFacts>;
+
+/** One object of one shape for every input (V8 then keeps them small): ~120 bytes instead of ~300. */
+export function forSending(input: SendInput): SendInput {
+  return {
+    name: input.name,
+    path: input.path,
+    bytes: input.bytes,
+    sha256: input.sha256,
+    format: input.format,
+    gzipped: input.gzipped,
+    size: input.size,
+    encodedSize: input.encodedSize,
+    shape: input.shape,
+    timeNanos: input.timeNanos,
+    durationNanos: input.durationNanos,
+  };
 }
 
 export interface StdinSource {
@@ -238,7 +263,7 @@ function statOf(path: string): Promise<Stats> {
 }
 
 /** The bytes to send, checked to be the ones validated (a file rewritten meanwhile is not sent). */
-export async function loadBytes(input: InputProfile, signal?: AbortSignal): Promise<Uint8Array> {
+export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes' | 'sha256'>, signal?: AbortSignal): Promise<Uint8Array> {
   if (input.bytes) return input.bytes;
   let bytes: Uint8Array;
   try {
