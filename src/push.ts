@@ -14,6 +14,7 @@ import { Spool } from './delivery/spool.js';
 import { spoolWork } from './delivery/spool-jobs.js';
 import { disposeSent } from './sources/after-sent.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
+import type { Labels } from './profile/labels.js';
 import { NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
 import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, expandInputs, forSending, readInput } from './sources/inputs.js';
 import { type ScrapeTarget, scrapeAll, scrapeTargets, scrapeTls, targetForUrl } from './sources/scrape.js';
@@ -88,7 +89,6 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     const names = config.flushOnly || (files.length === 0 && targets.length > 0) ? [] : await expandInputs(files, { recursive: config.recursive, allowEmpty: unattended(config) });
     const fetched = targets.length > 0 ? await fetchInputs(targets, config, env, run.signal, hooks) : { read: [], failed: [] };
     const { planned, skipped } = await readAndPlan(names, config, hooks, run.signal, clock.now(), fetched.read);
-    shareLabels(planned);
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
     await hooks.onPlan?.(config, planned);
@@ -116,7 +116,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
       for (const r of waiting.settled) for (const e of r.endpoints) hooks.onResult?.(r.profile, e);
       results.push(...waiting.settled, ...(await deliver(waiting.jobs, config, deps)));
     }
-    const delivered = await deliver(planned.map((profile) => ({ profile })), config, deps);
+    const delivered = await deliver(planned, config, deps);
     const byName = new Map(delivered.map((r) => [r.profile, r]));
     // In input order, skipped inputs in their place.
     for (const name of names) {
@@ -194,11 +194,12 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
     skipped.set(name, { profile: name === STDIN ? STDIN_NAME : name, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'skipped', ok: false, attempts: 0, error: reasons.join('; ') })) });
   };
   const runSize = names.length + fetched.length;
+  const sameLabels = labelSharing();
   // A profile with nothing to say is kept as it will be sent, with no wrapper: 20 000 of them are held at once.
   const planOne = (input: InputProfile): PlannedProfile<SendInput> | Planned => {
     const plan = planProfiles([input], config, nowMs, runSize);
     const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
-    const planned = plan.profiles.map((p) => ({ input: forSending(p.input), labels: p.labels }));
+    const planned = plan.profiles.map((p) => ({ input: forSending(p.input), labels: sameLabels(p.labels) }));
     if (planned.length === 1 && refused.length === 0 && plan.warnings.length === 0) return planned[0] as PlannedProfile<SendInput>;
     return { planned, refused, warnings: plan.warnings };
   };
@@ -228,10 +229,10 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
   const planned: PlannedProfile<SendInput>[] = [];
   const refused = new Set<string>();
   const warnings = new Set<string>();
-  const plans = [...outcomes.entries()].map(([i, outcome]) => [names[i] as string, outcome] as const);
-  for (const input of fetched) plans.push([input.name, planOne(input)]);
-  outcomes.length = 0;
-  for (const [name, plan] of plans) {
+  const fetchedPlans = fetched.map(planOne);
+  const count = names.length + fetched.length;
+  for (let i = 0; i < count; i++) {
+    const plan = i < names.length ? outcomes[i] : fetchedPlans[i - names.length];
     if (plan === undefined || 'err' in plan) continue;
     if (!('refused' in plan)) {
       planned.push(plan);
@@ -239,12 +240,13 @@ async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks,
     }
     plan.warnings.forEach((w) => warnings.add(w));
     // With --skip-invalid, one input's problem leaves the others in.
-    if (plan.refused.length > 0 && config.skipInvalid) skip(name, plan.refused);
+    if (plan.refused.length > 0 && config.skipInvalid) skip(names[i] ?? (fetched[i - names.length] as InputProfile).name, plan.refused);
     else if (plan.refused.length > 0) plan.refused.forEach((p) => refused.add(p));
     else planned.push(...plan.planned);
   }
+  outcomes.length = 0;
   if (refused.size > 0) throw new ProblemsError('LABEL', [...refused]);
-  if (config.skipInvalid && planned.length === 0 && plans.length + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
+  if (config.skipInvalid && planned.length === 0 && count + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
   if (warnings.delete(NO_SERVICE_NAME)) warnings.add(NO_SERVICE_NAME);
   warnings.forEach((w) => hooks.onWarning?.(w));
   return { planned, skipped };
@@ -257,18 +259,22 @@ interface Planned {
   warnings: string[];
 }
 
+/** Label sets kept for sharing; past them (a run where every profile has labels of its own) none are. */
+const SHARED_LABEL_SETS_MAX = 1024;
+
 /**
  * Profiles with the same labels (in bulk, most of them) share one labels object, which their results
  * carry too: one object instead of one a profile.
  */
-function shareLabels(planned: PlannedProfile<SendInput>[]): void {
-  const seen = new Map<string, PlannedProfile['labels']>();
-  for (const p of planned) {
-    const key = JSON.stringify(p.labels);
+function labelSharing(): (labels: Labels) => Labels {
+  const seen = new Map<string, Labels>();
+  return (labels) => {
+    const key = JSON.stringify(labels);
     const same = seen.get(key);
-    if (same) p.labels = same;
-    else seen.set(key, p.labels);
-  }
+    if (same) return same;
+    if (seen.size < SHARED_LABEL_SETS_MAX) seen.set(key, labels);
+    return labels;
+  };
 }
 
 /** Inputs delivered to every endpoint (or spooled for the rest) are removed or moved; problems are said. */

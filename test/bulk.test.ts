@@ -71,7 +71,7 @@ async function run(ends: Received[], inputs: InputProfile[], concurrency: number
   const health = new Map(config.endpoints.map((e) => [e, new EndpointHealth(e.name)]));
   try {
     const results = await deliver(
-      profiles.map((profile) => ({ profile })),
+      profiles,
       config,
       {
         clock: systemClock,

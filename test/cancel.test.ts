@@ -129,7 +129,7 @@ describe('a bug while delivering one profile is that result, exit 3, and the oth
       const dispatcher = createDispatcher(config.endpoints[0]!, {});
       const never = new AbortController().signal;
       const health = new EndpointHealth('e');
-      const results = await deliver(profiles.map((profile) => ({ profile })), config, {
+      const results = await deliver(profiles, config, {
         clock: systemClock,
         signal: never,
         inFlight: never,

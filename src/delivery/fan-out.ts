@@ -23,9 +23,11 @@ export interface Connection {
   authorizer: Authorizer;
 }
 
-/** One profile to deliver: a new input goes to every endpoint, a spool entry to its own endpoint only. */
-export interface Job {
-  profile: PlannedProfile<SendInput>;
+/**
+ * One profile to deliver: a new input (its plan, as it is: no wrapper per profile in a bulk run) goes to
+ * every endpoint, a spool entry to its own endpoint only.
+ */
+export interface Job extends PlannedProfile<SendInput> {
   fromSpool?: SpoolEntry;
 }
 
@@ -88,15 +90,15 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
           .catch((err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }))
           .finally(() => request.done());
         results[i] = alike.share(result);
-        deps.onResult?.(job.profile.input.name, result);
+        deps.onResult?.(job.input.name, result);
       });
       return results;
     }),
   );
   return jobs.map((job, i) => ({
-    profile: job.profile.input.name,
-    labels: job.profile.labels,
-    bytes: job.profile.input.size,
+    profile: job.input.name,
+    labels: job.labels,
+    bytes: job.input.size,
     ...(job.fromSpool && { spoolEntry: job.fromSpool.id }),
     endpoints: alike.list(perEndpoint.flatMap((results) => results[i] ?? [])),
   }));
@@ -188,7 +190,7 @@ class SharedRequests {
     return {
       bytes: (signal) => {
         if (!e.load) {
-          e.load = this.read(job.profile.input, signal);
+          e.load = this.read(job.input, signal);
           e.load.then(
             (bytes) => void (e.bytes = bytes),
             () => undefined,
@@ -282,23 +284,22 @@ async function deliverOne(job: Job, request: RequestHandle, endpoint: Endpoint, 
 
 /** The protocol's request, made once per profile, through the one retry loop under the endpoint's shared throttle. */
 function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<Delivery> {
-  const { profile } = job;
   const health = deps.healthFor(endpoint);
   const prepared = request.prepared(
     protocol,
     bytes,
     // A JFR recording is sent as recorded: /ingest moves its time range instead.
-    (read, now) => (config.overrideTimestamp && profile.input.format !== 'jfr' ? withTimestamp(read, profile.input.gzipped, now) : read),
+    (read, now) => (config.overrideTimestamp && job.input.format !== 'jfr' ? withTimestamp(read, job.input.gzipped, now) : read),
     (sent, now, id) => {
       // The facts of the bytes sent: /ingest puts the profile's time in its query too.
-      const facts = config.overrideTimestamp ? { ...profile.input, timeNanos: BigInt(now) * 1_000_000n } : profile.input;
-      return protocol.prepare({ labels: profile.labels, bytes: sent, id, facts, nowMs: now, format: profile.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp: config.overrideTimestamp });
+      const facts = config.overrideTimestamp ? { ...job.input, timeNanos: BigInt(now) * 1_000_000n } : job.input;
+      return protocol.prepare({ labels: job.labels, bytes: sent, id, facts, nowMs: now, format: job.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp: config.overrideTimestamp });
     },
     deps.clock.now(),
   );
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
-    if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(profile.input, profile.labels))
+    if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(job.input, job.labels))
       return { ...outcome, permanentReason: 'the profile is above the 2 MiB rate-limit burst, so waiting cannot help' };
     return outcome;
   };
@@ -306,7 +307,7 @@ function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, en
     attempt,
     { ...endpoint.retry, remoteTimeoutMs: endpoint.remoteTimeoutMs },
     { clock: deps.clock, signal, throttle: health, ...(deps.deadline && { deadline: deps.deadline }) },
-    (n, failure, wait) => deps.onRetry?.(profile, endpoint, n, failure, wait),
+    (n, failure, wait) => deps.onRetry?.(job, endpoint, n, failure, wait),
   );
 }
 
@@ -332,8 +333,8 @@ async function settle(job: Job, endpoint: Endpoint, result: EndpointResult, deps
     }
     if ((result.state !== 'not-sent' && result.state !== 'rejected') || result.internal) return result;
     // A profile whose turn never came was not read yet: it is now, to be kept.
-    const kept = bytes ?? (await (deps.readBytes ?? loadBytes)(job.profile.input));
-    const record = { endpoint: { name: endpoint.name, url: endpoint.url }, protocol: endpoint.protocol, labels: job.profile.labels, source: job.profile.input.name, sha256: job.profile.input.sha256, size: kept.length, reason: result.error ?? '' };
+    const kept = bytes ?? (await (deps.readBytes ?? loadBytes)(job.input));
+    const record = { endpoint: { name: endpoint.name, url: endpoint.url }, protocol: endpoint.protocol, labels: job.labels, source: job.input.name, sha256: job.input.sha256, size: kept.length, reason: result.error ?? '' };
     // Refused for good: kept in rejected/ with the answer, so that a cron run over a dump folder does not send it again.
     if (result.state === 'rejected') {
       await spool.keepRejected(record, kept, result.error ?? '');

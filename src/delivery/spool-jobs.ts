@@ -41,7 +41,7 @@ export async function spoolWork(spool: Spool, config: RunConfig): Promise<SpoolW
       settled.push(entryResult(entry, 'rejected', `the spooled profile is damaged (${err.message}); moved to rejected/`));
       continue;
     }
-    jobs.push({ profile: { input: forSending({ ...input, name: `${entry.source} (spooled ${new Date(entry.spooledAt).toISOString()})` }), labels: entry.labels }, fromSpool: entry });
+    jobs.push({ input: forSending({ ...input, name: `${entry.source} (spooled ${new Date(entry.spooledAt).toISOString()})` }), labels: entry.labels, fromSpool: entry });
   }
   return {
     jobs,
