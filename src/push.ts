@@ -300,5 +300,5 @@ function connect(config: RunConfig, env: Env, clock: Clock, dispatchers: Dispatc
     if (!source) tokenSources.set(key, (source = new TokenSource(oauth2, track(createDispatcher({ tls: oauth2.tls, proxy: oauth2.proxy, enableHttp2: false }, env)), clock.now)));
     return source;
   };
-  return new Map(config.endpoints.map((e) => [e, { dispatcher: track(createDispatcher(e, env)), authorizer: authorizerFor(e.auth, ({ oauth2 }) => tokensFor(oauth2)) }]));
+  return new Map(config.endpoints.map((e) => [e, { dispatcher: track(createDispatcher({ ...e, connections: config.concurrency }, env)), authorizer: authorizerFor(e.auth, ({ oauth2 }) => tokensFor(oauth2)) }]));
 }

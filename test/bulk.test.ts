@@ -19,7 +19,7 @@ import { planProfiles } from '../src/profile/plan.js';
 import { encodePushRequest, pushRequestParts } from '../src/protocol/push-api.js';
 import { decodePushRequest } from '../src/protocol/push-api-decode.js';
 import { push } from '../src/push.js';
-import { type InputProfile, loadBytes, readInput } from '../src/sources/inputs.js';
+import { type InputProfile, ReadSession, loadBytes, readInput } from '../src/sources/inputs.js';
 import { createDispatcher } from '../src/transport/dispatcher.js';
 import { authorizerFor } from '../src/transport/authorizer.js';
 import { FIXTURES, tempDir, writeTemp } from './helpers.js';
@@ -153,5 +153,49 @@ describe('bulk delivery', () => {
       report.profiles.map((p) => p.input.name),
       Array.from({ length: 40 }, (_, i) => i).filter((i) => !bad.has(i)).map((i) => join(dir, `p${String(i).padStart(2, '0')}.pb`)),
     );
+  });
+
+  test('connections to an endpoint: at most --concurrency (undici would open one more whenever all are busy)', async () => {
+    const end = await endpoint(2);
+    servers.push(end.server);
+    let connections = 0;
+    end.server.on('connection', () => connections++);
+    const dir = tempDir();
+    for (let i = 0; i < 60; i++) writeTemp(dir, `p${String(i).padStart(2, '0')}.pb`, i % 2 ? HEAP : CPU);
+    const report = await push([dir], { url: end.url, serviceName: 'a', concurrency: 4 });
+    assert.equal(report.results.filter((r) => r.endpoints[0]?.state === 'delivered').length, 60);
+    assert.equal(end.ids.length, 60);
+    assert.ok(connections >= 1 && connections <= 4, `${connections} connections`);
+  });
+
+  test("the first inputs' bytes are kept from the check to the send, within the bounds; past them, read again", async () => {
+    const dir = tempDir();
+    const names = ['a.pb.gz', 'b.pb', 'c.pb.gz'].map((n, i) => writeTemp(dir, n, i === 1 ? HEAP : CPU));
+    const session = new ReadSession({ inputs: 2, bytes: CPU.length + HEAP.length });
+    const inputs = [];
+    for (const name of names) inputs.push(await readInput(name, NO_STDIN, undefined, {}, session));
+    assert.deepEqual(inputs.map((i) => i.bytes?.length), [CPU.length, HEAP.length, undefined]);
+    assert.deepEqual(inputs.map((i) => i.path), names);
+    // By bytes too: a second session with room for the CPU profile only.
+    const small = new ReadSession({ inputs: 10, bytes: CPU.length });
+    const kept = [await readInput(names[0] as string, NO_STDIN, undefined, {}, small), await readInput(names[1] as string, NO_STDIN, undefined, {}, small)];
+    assert.deepEqual(kept.map((i) => i.bytes !== undefined), [true, false]);
+  });
+
+  test('inputs of one kind share their facts (one copy for a bulk run); other kinds keep their own', async () => {
+    const dir = tempDir();
+    const session = new ReadSession();
+    const [a, b, heap] = await Promise.all(
+      [['a.pb.gz', CPU], ['b.pb.gz', CPU], ['h.pb', HEAP]].map(([n, bytes]) => readInput(writeTemp(dir, n as string, bytes as Buffer), NO_STDIN, undefined, {}, session)),
+    );
+    assert.ok(a && b && heap);
+    assert.equal(a.shape, b.shape);
+    assert.equal(a.sampleTypeUnits, b.sampleTypeUnits);
+    assert.equal(a.sampleLabelValueBytes, b.sampleLabelValueBytes);
+    assert.notEqual(a.shape, heap.shape);
+    assert.deepEqual(heap.shape.sampleTypes, ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+    // Shared, never mixed: each keeps the facts of its own content.
+    assert.notEqual(a.name, b.name);
+    assert.equal(a.sha256, b.sha256);
   });
 });

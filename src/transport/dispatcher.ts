@@ -9,6 +9,12 @@ export interface TransportSettings {
   tls: TlsConfig;
   proxy: ProxyConfig;
   enableHttp2: boolean;
+  /**
+   * Connections per origin at most: the requests the caller keeps in flight (--concurrency). Without it
+   * undici opens a new one whenever all are busy, which happens between one answer and the next request:
+   * twice as many connections (and handshakes) as requests in flight.
+   */
+  connections?: number;
 }
 
 /**
@@ -27,7 +33,8 @@ export function createDispatcher(s: TransportSettings, env: Env): Undici.Dispatc
   };
   // A function, not options, so that every socket, direct or tunnelled, goes through keepTlsAlerts.
   const connect = buildConnector({ ...tls, allowH2: s.enableHttp2 });
-  const direct = () => new Agent({ allowH2: s.enableHttp2, connect, factory });
+  const limit = s.connections !== undefined ? { connections: s.connections } : {};
+  const direct = () => new Agent({ allowH2: s.enableHttp2, connect, factory, ...limit });
   if (s.proxy.mode === 'direct') return direct();
 
   const connectHeaders = Object.fromEntries(Object.entries(s.proxy.connectHeaders).map(([k, v]) => [k, v.reveal()]));
@@ -40,6 +47,7 @@ export function createDispatcher(s: TransportSettings, env: Env): Undici.Dispatc
       allowH2: s.enableHttp2,
       connect,
       factory,
+      ...limit,
       requestTls: { ...tls, allowH2: s.enableHttp2 },
       proxyTls: { ...(s.tls.ca !== undefined && { ca: s.tls.ca }), rejectUnauthorized: tls.rejectUnauthorized, minVersion: tls.minVersion },
       httpProxy: proxyUrl,
