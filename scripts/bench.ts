@@ -34,7 +34,7 @@ const STARTUP_RUNS = QUICK ? 5 : 11;
 const HAS_TIME = existsSync('/usr/bin/time');
 const HAS_CURL = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).status === 0;
 
-const BIN = join(root, 'bin/pyro-push.js');
+const BIN = join(root, 'bin/pyro-push.cjs');
 const UNBUNDLED = join(root, 'scripts/bin-unbundled.mjs');
 const HAS_UNBUNDLED = existsSync(join(root, 'dist/cli/fast-path.js'));
 const BASELINE_BIN = baselineDir && join(baselineDir, 'bin/pyro-push.js');

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../bin/pyro-push.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/pyro-push.cjs', import.meta.url));
 const fixtures = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 const receiver = spawn(process.execPath, [bin, 'receive', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });

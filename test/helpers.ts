@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
-export const BIN = join(ROOT, 'bin/pyro-push.js');
+export const BIN = join(ROOT, 'bin/pyro-push.cjs');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const SHARED_PROFILES = join(ROOT, '../shared/profiles');
 

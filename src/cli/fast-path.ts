@@ -1,7 +1,8 @@
 /**
- * The CLI's entry (bin/pyro-push.js runs `run`). `pyro-push --version` alone is answered here, without
+ * The CLI's entry (bin/pyro-push.cjs runs `run` from the bundle, after answering a lone `--version`
+ * itself; scripts/bin-unbundled.mjs from dist/). `pyro-push --version` alone is answered here too, without
  * building the commander program; everything else, `--help` included, goes to `runAsProcess`, loaded
- * only then (in the bundle, a chunk of its own). The answer is commander's: the version and a newline
+ * only then (in the bundle, its code runs only then). The answer is commander's: the version and a newline
  * on stdout, exit code 0.
  */
 import { VERSION } from '../version.js';
