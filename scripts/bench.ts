@@ -11,7 +11,7 @@
  *   and a TLS receiver speaking HTTP/2 and HTTP/1.1 (scripts/bench-tls-receiver.ts).
  * - References: a `curl` loop (`xargs -P4`, skipped without curl) and scripts/undici-sender.mjs (an
  *   undici Pool with keep-alive), both sending the PushRequest bodies pyro-push sends, made beforehand.
- * - `--baseline <dir>`: also run another checkout's bin/pyro-push.js (built) in every row, as "before".
+ * - `--baseline <dir>`: also run another checkout's bin/pyro-push.cjs (built) in every row, as "before".
  * - `--quick`: fewer runs, and no 20 000-file run.
  *
  * Prints the tables and writes them to bench/RESULTS.md.
@@ -37,8 +37,9 @@ const HAS_CURL = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }
 const BIN = join(root, 'bin/pyro-push.cjs');
 const UNBUNDLED = join(root, 'scripts/bin-unbundled.mjs');
 const HAS_UNBUNDLED = existsSync(join(root, 'dist/cli/fast-path.js'));
-const BASELINE_BIN = baselineDir && join(baselineDir, 'bin/pyro-push.js');
-if (BASELINE_BIN && !existsSync(BASELINE_BIN)) throw new Error(`--baseline: no ${BASELINE_BIN}`);
+// An older checkout may still have the ESM launcher.
+const BASELINE_BIN = baselineDir && [join(baselineDir, 'bin/pyro-push.cjs'), join(baselineDir, 'bin/pyro-push.js')].find((p) => existsSync(p));
+if (baselineDir && !BASELINE_BIN) throw new Error(`--baseline: no bin/pyro-push.cjs (or .js) in ${baselineDir}`);
 const fixture = (n: string) => join(root, 'fixtures', n);
 
 // ---------------------------------------------------------------- measuring
