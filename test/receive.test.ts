@@ -79,3 +79,21 @@ test('receive: a port in use is one line, exit 2', async () => {
     await r.close();
   }
 });
+
+describe('pyro-push receive left running', () => {
+  test('keeps no profile in memory (keepReceived: false): it writes --out files, numbered, and forgets them', async () => {
+    const out = tempDir();
+    const r = await startReceiver('127.0.0.1', 0, { keepReceived: false, outDir: out });
+    try {
+      const run = await runCli([fixture('cpu.pb.gz'), fixture('heap.pb'), '--url', r.url, '--service-name', 'kept']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(r.requests(), 2);
+      assert.deepEqual(r.received, []);
+      // Numbered in order of arrival, which two concurrent pushes do not fix.
+      assert.deepEqual(readdirSync(out).map((f) => f.slice(0, 4)).sort(), ['0001', '0002']);
+      assert.deepEqual(readdirSync(out).map((f) => f.slice(5)).sort(), ['kept-memory.pb', 'kept-process_cpu.pb.gz']);
+    } finally {
+      await r.close();
+    }
+  });
+});

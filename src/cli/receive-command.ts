@@ -13,6 +13,7 @@ export async function runReceive(opts: ReceiveOptions, io: Pick<Io, 'stdout' | '
   let receiver;
   try {
     receiver = await startReceiver(opts.host, port, {
+      keepReceived: false,
       ...(opts.out !== undefined && { outDir: opts.out }),
       ...(!opts.quiet && { onLine: (line: string) => io.stdout.write(`${line}\n`) }),
     });

@@ -71,14 +71,16 @@ export function createPushHandler(opts: ReceiverOptions = {}) {
     reply(res, 200, '', { 'content-type': 'application/proto' });
   };
   /** Written before it is recorded: a failed write answers 500, and the client's retry is not counted twice. */
+  let stored = 0;
   const store = (p: ReceivedProfile) => {
     if (opts.outDir) {
       mkdirSync(opts.outDir, { recursive: true });
-      const file = join(opts.outDir, outFileName(received.length + 1, p));
+      const file = join(opts.outDir, outFileName(stored + 1, p));
       writeFileSync(file, p.rawProfile);
       if (p.jfrLabels) writeFileSync(`${file.replace(/\.jfr(\.gz)?$/, '')}.labels.pb${isGzip(p.jfrLabels) ? '.gz' : ''}`, p.jfrLabels);
     }
-    received.push(p);
+    stored++;
+    if (opts.keepReceived ?? true) received.push(p);
   };
   return { handler, received, requests: () => requests };
 }

@@ -47,6 +47,11 @@ export interface ReceiverOptions {
   outDir?: string;
   /** One line per accepted profile (the CLI prints them). */
   onLine?: (line: string) => void;
+  /**
+   * Keep every accepted profile in `received` (tests read it; the default). `pyro-push receive` turns it
+   * off: a receiver left running would otherwise hold every profile it was ever sent.
+   */
+  keepReceived?: boolean;
   /** Consulted before each request is handled: return a reply to send it instead. */
   script?: (req: { headers: IncomingHttpHeaders; count: number }) => ScriptedReply | undefined;
 }
