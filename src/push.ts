@@ -272,6 +272,8 @@ function labelSharing(): (labels: Labels) => Labels {
     const key = JSON.stringify(labels);
     const same = seen.get(key);
     if (same) return same;
+    // Frozen: protocols cache what they make of a labels object (push-api.ts), so it never changes.
+    Object.freeze(labels);
     if (seen.size < SHARED_LABEL_SETS_MAX) seen.set(key, labels);
     return labels;
   };

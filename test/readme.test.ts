@@ -11,5 +11,5 @@ test('the README flag table matches --help (run npm run readme)', () => {
 test('the README quick start has the two commands', () => {
   const readme = readFileSync(README, 'utf8');
   assert.match(readme, /npm test/);
-  assert.match(readme, /pyro-push\.js receive/);
+  assert.match(readme, /pyro-push\.cjs receive/);
 });

@@ -105,8 +105,12 @@ async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: P
     const started = ctx.now();
     try {
       res = await request(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: reveal(headers), body: prepared.body, signal });
-      // The body can fail too: a server that stalls or resets after its headers.
-      text = excerpt(await readStream(res.body, { keep: BODY_EXCERPT_BYTES }));
+      // The body can fail too: a server that stalls or resets after its headers. An empty one (every
+      // successful push) is let go without a stream reader of its own.
+      if (res.headers['content-length'] === '0') {
+        await res.body.dump();
+        text = '';
+      } else text = excerpt(await readStream(res.body, { keep: BODY_EXCERPT_BYTES }));
     } catch (err) {
       if (ctx.signal.aborted) {
         ctx.log?.(`← ${stoppedOutcome(ctx.signal.reason).message}`);

@@ -34,14 +34,7 @@ export function encodePushRequest(labels: Labels, profile: Uint8Array, id: strin
  */
 export function pushRequestParts(labels: Labels, profile: Uint8Array, id: string): [Uint8Array, Uint8Array, Uint8Array] {
   const LEN = WireType.LengthDelimited;
-  const pairs = new BinaryWriter();
-  for (const { name, value } of sortedPairs(labels)) {
-    pairs.tag(1, LEN).fork(); // RawProfileSeries.labels
-    if (name !== '') pairs.tag(1, LEN).string(name);
-    if (value !== '') pairs.tag(2, LEN).string(value);
-    pairs.join();
-  }
-  const labelBytes = pairs.finish();
+  const labelBytes = encodedLabels(labels);
   const tail = id === '' ? new Uint8Array(0) : new BinaryWriter().tag(2, LEN).string(id).finish(); // RawSample.ID
   const profileField = profile.byteLength > 0 ? new BinaryWriter().tag(1, LEN).uint32(profile.byteLength).finish() : new Uint8Array(0); // RawSample.raw_profile
   const sampleLength = profileField.length + profile.byteLength + tail.length;
@@ -49,6 +42,26 @@ export function pushRequestParts(labels: Labels, profile: Uint8Array, id: string
   const seriesLength = labelBytes.length + sampleHead.length + sampleLength;
   const head = new BinaryWriter().tag(1, LEN).uint32(seriesLength).raw(labelBytes).raw(sampleHead).raw(profileField).finish(); // PushRequest.series
   return [head, profile, tail];
+}
+
+/**
+ * RawProfileSeries.labels, encoded once per labels object: a bulk run's profiles share one (push.ts), so
+ * thousands of requests reuse the same bytes instead of sorting and writing the same pairs again.
+ */
+const labelsEncoded = new WeakMap<Labels, Uint8Array>();
+function encodedLabels(labels: Labels): Uint8Array {
+  let bytes = labelsEncoded.get(labels);
+  if (bytes) return bytes;
+  const LEN = WireType.LengthDelimited;
+  const pairs = new BinaryWriter();
+  for (const { name, value } of sortedPairs(labels)) {
+    pairs.tag(1, LEN).fork();
+    if (name !== '') pairs.tag(1, LEN).string(name);
+    if (value !== '') pairs.tag(2, LEN).string(value);
+    pairs.join();
+  }
+  labelsEncoded.set(labels, (bytes = pairs.finish()));
+  return bytes;
 }
 
 
