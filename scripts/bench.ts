@@ -244,9 +244,11 @@ if (HAS_CURL)
 group('1000 small files', [...launchers.map((l) => push(l, [files1000, '--url', url, ...PUSH_FLAGS])), ...refs], RUNS);
 
 const fourUrls = urls.flatMap((u) => ['--url', u]);
+// The undici sender to the same four receivers: how much four endpoints cost on this machine at best.
+const sender4 = (n: 1 | 4): Cmd => ({ name: `undici Pool sender, ${n} endpoint${n > 1 ? 's' : ''}`, argv: [node, join(root, 'scripts/undici-sender.mjs'), urls.slice(0, n).join(','), bodies1000] });
 group(
   '1000 files, 1 vs 4 endpoints',
-  launchers.flatMap((l) => [push(l, [files1000, '--url', url, ...PUSH_FLAGS], `${l.label}, 1 endpoint`), push(l, [files1000, ...fourUrls, ...PUSH_FLAGS], `${l.label}, 4 endpoints`)]),
+  [...launchers.flatMap((l) => [push(l, [files1000, '--url', url, ...PUSH_FLAGS], `${l.label}, 1 endpoint`), push(l, [files1000, ...fourUrls, ...PUSH_FLAGS], `${l.label}, 4 endpoints`)]), sender4(1), sender4(4)],
   RUNS,
 );
 
@@ -308,6 +310,7 @@ targets.push(`| \`--help\` wall / \`node -e 0\` wall | — | ${per((l) => ratio(
 targets.push(`| 1000 small files: curl loop (\`xargs -P4\`) wall / ours | ≥ 15× | ${per((l) => ratio(get('1000 small files', 'curl loop (xargs -P4)'), get('1000 small files', l.label), 1))} |`);
 targets.push(`| 1000 files: ours / undici Pool sender | ≤ 1.25× | ${per((l) => ratio(get('1000 small files', l.label), get('1000 small files', 'undici Pool sender')))} |`);
 targets.push(`| 1000 files: 4 endpoints / 1 endpoint | ≤ 1.6× | ${per((l) => ratio(get('1000 files, 1 vs 4 endpoints', `${l.label}, 4 endpoints`), get('1000 files, 1 vs 4 endpoints', `${l.label}, 1 endpoint`)))} |`);
+targets.push(`| reference: the undici Pool sender, 4 endpoints / 1 endpoint | — | ${ratio(get('1000 files, 1 vs 4 endpoints', 'undici Pool sender, 4 endpoints'), get('1000 files, 1 vs 4 endpoints', 'undici Pool sender, 1 endpoint'))} |`);
 targets.push(`| one 65 MiB profile: wall, peak RSS | ≤ 3 s, ≤ 300 MiB | ${per((l) => { const s = get('one 65 MiB uncompressed profile', l.label); return s ? `${ms(s.median)}, ${mib(s)}` : 'n/a'; })} |`);
 {
   const c = (l: Launcher, n: number) => get('cost curve (files in one run)', `${l.label}, ${n} files`);

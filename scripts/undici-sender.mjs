@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`'s reference: the fastest plain Node sender we could write. It POSTs every file of a
- * folder of ready-made PushRequest bodies to `<url>/push.v1.PusherService/Push` over one undici Pool
- * (keep-alive, `--concurrency` connections and requests in flight), reading each body when its turn
- * comes, and fails (exit 1) unless every answer is 200. It gets the start-up tricks pyro-push has:
- * undici's files rather than its index, and V8 without the optimising tier-up of llhttp's wasm.
+ * folder of ready-made PushRequest bodies to `<url>/push.v1.PusherService/Push` over one undici Pool per
+ * URL (keep-alive, `--concurrency` connections and requests in flight each; several comma-separated URLs
+ * are sent every body, each URL at its own pace), reading each body once, when its turn first comes, and
+ * fails (exit 1) unless every answer is 200. It gets the start-up tricks pyro-push has: undici's files
+ * rather than its index, and V8 without the optimising tier-up of llhttp's wasm.
  *
- *   node scripts/undici-sender.mjs <url> <folder> [--concurrency 8] [--ca-file ca.pem] [--http2]
+ *   node scripts/undici-sender.mjs <url>[,<url>…] <folder> [--concurrency 8] [--ca-file ca.pem] [--http2]
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -19,39 +20,46 @@ const Dispatcher = require('undici/lib/dispatcher/dispatcher.js');
 Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));
 const Pool = require('undici/lib/dispatcher/pool.js');
 
-const [url, folder, ...rest] = process.argv.slice(2);
-if (!url || !folder) throw new Error('usage: undici-sender.mjs <url> <folder> [--concurrency n] [--ca-file file] [--http2]');
+const [urlList, folder, ...rest] = process.argv.slice(2);
+if (!urlList || !folder) throw new Error('usage: undici-sender.mjs <url>[,<url>…] <folder> [--concurrency n] [--ca-file file] [--http2]');
 const option = (name) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
 const concurrency = Number(option('--concurrency') ?? 8);
 const caFile = option('--ca-file');
-const origin = new URL(url).origin;
-const path = `${new URL(url).pathname.replace(/\/$/, '')}/push.v1.PusherService/Push`;
-
-const pool = new Pool(origin, {
-  connections: concurrency,
-  allowH2: rest.includes('--http2'),
-  ...(caFile && { connect: { ca: await readFile(caFile, 'utf8') } }),
-});
+const urls = urlList.split(',');
+const ca = caFile && (await readFile(caFile, 'utf8'));
 const files = (await readdir(folder)).sort();
-let next = 0;
+/** Each body read once, by the first endpoint to need it, and let go when the last one has it. */
+const bodies = new Map();
+const body = (file) => {
+  let entry = bodies.get(file);
+  if (!entry) bodies.set(file, (entry = { bytes: readFile(join(folder, file)), left: urls.length }));
+  if (--entry.left === 0) bodies.delete(file);
+  return entry.bytes;
+};
 let failed = 0;
-async function worker() {
-  while (next < files.length) {
-    const file = files[next++];
-    const body = await readFile(join(folder, file));
-    const res = await pool.request({
-      method: 'POST',
-      path,
-      body,
-      headers: { 'content-type': 'application/proto', 'connect-protocol-version': '1', 'user-agent': 'bench-undici-sender' },
-    });
-    await res.body.dump();
-    if (res.statusCode !== 200) failed++;
-  }
+
+async function send(url) {
+  const path = `${new URL(url).pathname.replace(/\/$/, '')}/push.v1.PusherService/Push`;
+  const pool = new Pool(new URL(url).origin, { connections: concurrency, allowH2: rest.includes('--http2'), ...(ca && { connect: { ca } }) });
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const res = await pool.request({
+        method: 'POST',
+        path,
+        body: await body(files[next++]),
+        headers: { 'content-type': 'application/proto', 'connect-protocol-version': '1', 'user-agent': 'bench-undici-sender' },
+      });
+      await res.body.dump();
+      if (res.statusCode !== 200) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await pool.close();
 }
-await Promise.all(Array.from({ length: concurrency }, worker));
-await pool.close();
+
+await Promise.all(urls.map(send));
 if (failed > 0) {
-  console.error(`${failed} of ${files.length} requests failed`);
+  console.error(`${failed} of ${files.length * urls.length} requests failed`);
   process.exitCode = 1;
 }

@@ -110,19 +110,20 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
  * not grow with the number of endpoints. Results are never changed once made.
  */
 class AlikeResults {
-  readonly #results = new Map<string, EndpointResult>();
+  /** Per endpoint, the few shared results (by status and attempts: nearly always one). */
+  readonly #results = new Map<string, EndpointResult[]>();
   readonly #lists = new Map<string, EndpointResult[]>();
   readonly #keys = new WeakMap<EndpointResult, string>();
 
   share(r: EndpointResult): EndpointResult {
     if (r.state !== 'delivered' || r.error !== undefined || r.internal || r.keptRejected || r.failure) return r;
-    const key = `${r.endpoint}\0${r.status}\0${r.attempts}`;
-    let same = this.#results.get(key);
-    if (!same) {
-      this.#results.set(key, (same = Object.freeze(r)));
-      this.#keys.set(same, key);
-    }
-    return same;
+    let alike = this.#results.get(r.endpoint);
+    if (!alike) this.#results.set(r.endpoint, (alike = []));
+    const same = alike.find((s) => s.status === r.status && s.attempts === r.attempts);
+    if (same) return same;
+    alike.push(Object.freeze(r));
+    this.#keys.set(r, `${r.endpoint}\0${r.status}\0${r.attempts}`);
+    return r;
   }
 
   list(rs: EndpointResult[]): EndpointResult[] {

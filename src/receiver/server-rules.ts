@@ -119,6 +119,7 @@ export function connectError(res: Res, code: ConnectCode, message: string): void
 }
 
 export function reply(res: Res, status: number, body: string, headers: Record<string, string>): void {
-  (res as ServerResponse).writeHead(status, headers);
+  // With its length, as Go's net/http sends a small answer (Pyroscope's empty 200 says content-length: 0).
+  (res as ServerResponse).writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   (res as ServerResponse).end(body);
 }
