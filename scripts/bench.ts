@@ -314,11 +314,12 @@ targets.push(`| reference: the undici Pool sender, 4 endpoints / 1 endpoint | �
 targets.push(`| one 65 MiB profile: wall, peak RSS | ≤ 3 s, ≤ 300 MiB | ${per((l) => { const s = get('one 65 MiB uncompressed profile', l.label); return s ? `${ms(s.median)}, ${mib(s)}` : 'n/a'; })} |`);
 {
   const c = (l: Launcher, n: number) => get('cost curve (files in one run)', `${l.label}, ${n} files`);
-  targets.push(`| peak RSS 1 000 → 10 000 → 20 000 files | 20 000 ≤ 1.15 × 1 000 | ${per((l) => [1000, 10_000, 20_000].map((n) => { const s = c(l, n); return s ? mib(s) : '–'; }).join(' → '))} |`);
+  const rssRatio = (a?: Stats, b?: Stats) => (a?.rss !== undefined && b?.rss !== undefined ? `${(a.rss / b.rss).toFixed(2)}×` : 'n/a');
+  targets.push(`| peak RSS 1 000 → 10 000 → 20 000 files | 20 000 ≤ 1.15 × 1 000 | ${per((l) => `${[1000, 10_000, 20_000].map((n) => { const s = c(l, n); return s ? mib(s) : '–'; }).join(' → ')} (${rssRatio(c(l, largest), c(l, 1000))})`)} |`);
   targets.push(`| cost curve 1 / 10 / 100 / 1 000 / 10 000 files: wall | — | ${per((l) => [1, 10, 100, 1000, 10_000].map((n) => { const s = c(l, n); return s ? ms(s.median) : '–'; }).join(' / '))} |`);
   const sender = (n: number) => get('cost curve (files in one run)', `undici Pool sender, ${n} files`);
   const [s1, sN] = [sender(1000), sender(largest)];
-  targets.push(`| reference: undici Pool sender's peak RSS, 1 000 → ${largest} files | — | ${s1 && sN ? `${mib(s1)} → ${mib(sN)} (${ratio(sN, s1)})` : 'n/a'} |`);
+  targets.push(`| reference: undici Pool sender's peak RSS, 1 000 → ${largest} files | — | ${s1 && sN ? `${mib(s1)} → ${mib(sN)} (${rssRatio(sN, s1)})` : 'n/a'} |`);
 }
 targets.push(`| reference: curl loop wall / undici Pool sender wall (what a Node sender can reach against curl here) | — | ${ratio(get('1000 small files', 'curl loop (xargs -P4)'), get('1000 small files', 'undici Pool sender'), 1)} |`);
 if (tls) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
-import type { Endpoint, RunConfig } from '../config/resolve.js';
+import type { Endpoint, RetryPolicy, RunConfig } from '../config/resolve.js';
 import { INTERNAL_ERROR, fsProblem } from '../errors.js';
 import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
 import { withTimestamp } from '../profile/pprof.js';
@@ -14,7 +14,7 @@ import type { EndpointHealth } from './endpoint-health.js';
 import { type Failure, type Outcome, describeFailure } from './outcome.js';
 import { mapPool } from './pool.js';
 import type { EndpointResult, ProfileResult } from './result.js';
-import { type Delivery, deliverWithRetries, endpointDownCause, isRejection, isThrottled, stoppedOutcome } from './retry.js';
+import { type Delivery, type RetryRun, deliverWithRetries, endpointDownCause, isRejection, isThrottled, stoppedOutcome } from './retry.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 /** How one endpoint is reached: its transport and its credentials. */
@@ -69,16 +69,7 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
   const alike = new AlikeResults();
   const perEndpoint = await Promise.all(
     config.endpoints.map(async (endpoint) => {
-      const ctx: AttemptContext = {
-        ...deps.connectionFor(endpoint),
-        now: deps.clock.now,
-        signal: deps.inFlight,
-        ...(deps.log && { log: (line: string) => deps.log?.(`[${endpoint.name}] ${line}`) }),
-      };
-      const health = deps.healthFor(endpoint);
-      // No new attempt once the run is stopped or the endpoint is down; a wait in between ends then too.
-      const signal = AbortSignal.any([deps.signal, health.signal]);
-      const protocol = protocolFor(endpoint.protocol);
+      const lane = laneFor(endpoint, deps);
       const mine: number[] = [];
       for (const [i, job] of jobs.entries()) if (forEndpoint(job, endpoint)) mine.push(i);
       const results = new Array<EndpointResult | undefined>(jobs.length);
@@ -86,7 +77,7 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
         const job = jobs[i] as Job;
         const request = requests.take(i, job);
         // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
-        const result = await deliverOne(job, request, endpoint, protocol, config, ctx, deps, signal)
+        const result = await deliverOne(job, request, lane, config, deps)
           .catch((err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }))
           .finally(() => request.done());
         results[i] = alike.share(result);
@@ -102,6 +93,35 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
     ...(job.fromSpool && { spoolEntry: job.fromSpool.id }),
     endpoints: alike.list(perEndpoint.flatMap((results) => results[i] ?? [])),
   }));
+}
+
+/** What one endpoint's tasks share, made once per endpoint rather than once per profile. */
+interface Lane {
+  endpoint: Endpoint;
+  protocol: Protocol;
+  ctx: AttemptContext;
+  health: EndpointHealth;
+  policy: RetryPolicy & { remoteTimeoutMs: number };
+  /** The retry loop's run: its signal is the run's stop and the endpoint's going down together. */
+  retryRun: RetryRun;
+}
+
+function laneFor(endpoint: Endpoint, deps: DeliverDeps): Lane {
+  const health = deps.healthFor(endpoint);
+  return {
+    endpoint,
+    protocol: protocolFor(endpoint.protocol),
+    ctx: {
+      ...deps.connectionFor(endpoint),
+      now: deps.clock.now,
+      signal: deps.inFlight,
+      ...(deps.log && { log: (line: string) => deps.log?.(`[${endpoint.name}] ${line}`) }),
+    },
+    health,
+    policy: { ...endpoint.retry, remoteTimeoutMs: endpoint.remoteTimeoutMs },
+    // No new attempt once the run is stopped or the endpoint is down; a wait in between ends then too.
+    retryRun: { clock: deps.clock, signal: AbortSignal.any([deps.signal, health.signal]), throttle: health, ...(deps.deadline && { deadline: deps.deadline }) },
+  };
 }
 
 /**
@@ -160,7 +180,7 @@ interface RequestHandle {
   /** The bytes if some endpoint has read them and they are still held. */
   loaded(): Uint8Array | undefined;
   /** The protocol's request, prepared once for every endpoint that speaks it. */
-  prepared(protocol: Protocol, bytes: Uint8Array, sent: (bytes: Uint8Array, nowMs: number) => Uint8Array, make: (sent: Uint8Array, nowMs: number, id: string) => PreparedRequest, nowMs: number): PreparedRequest;
+  prepared(protocol: Protocol, bytes: Uint8Array, job: Job, overrideTimestamp: boolean, nowMs: number): PreparedRequest;
   /** This endpoint is done with the profile: the last one lets it go. */
   done(): void;
 }
@@ -200,11 +220,11 @@ class SharedRequests {
         return e.load;
       },
       loaded: () => e.bytes,
-      prepared: (protocol, bytes, sent, make, nowMs) => {
+      prepared: (protocol, bytes, job, overrideTimestamp, nowMs) => {
         let prepared = e.byProtocol.get(protocol.name);
         if (!prepared) {
-          e.sent ??= { bytes: sent(bytes, nowMs), nowMs, id: randomUUID() };
-          prepared = make(e.sent.bytes, e.sent.nowMs, e.sent.id);
+          e.sent ??= { bytes: bytesToSend(bytes, job, overrideTimestamp, nowMs), nowMs, id: randomUUID() };
+          prepared = prepareRequest(protocol, job, e.sent.bytes, overrideTimestamp, e.sent.nowMs, e.sent.id);
           e.byProtocol.set(protocol.name, prepared);
         }
         return prepared;
@@ -247,8 +267,8 @@ function sizeOf(e: SharedEntry): number {
   return size;
 }
 
-async function deliverOne(job: Job, request: RequestHandle, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<EndpointResult> {
-  const health = deps.healthFor(endpoint);
+async function deliverOne(job: Job, request: RequestHandle, lane: Lane, config: RunConfig, deps: DeliverDeps): Promise<EndpointResult> {
+  const { endpoint, protocol, health } = lane;
   // As the run's signal and the endpoint's together would say now: the run's stop first.
   const stopped = deps.signal.aborted ? deps.signal : health.signal.aborted ? health.signal : undefined;
   let bytes: Uint8Array | undefined;
@@ -262,7 +282,7 @@ async function deliverOne(job: Job, request: RequestHandle, endpoint: Endpoint, 
       if (err instanceof InputChangedError) return settle(job, endpoint, { endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, error: err.message }, deps);
       if (!deps.signal.aborted) throw err;
     }
-    delivery = bytes ? await sendWithRetries(request, bytes, job, endpoint, protocol, config, ctx, deps, signal) : { outcome: stoppedOutcome(deps.signal.reason), attempts: 0 };
+    delivery = bytes ? await sendWithRetries(request, bytes, job, lane, config, deps) : { outcome: stoppedOutcome(deps.signal.reason), attempts: 0 };
   }
   const { outcome, attempts, stoppedBy } = delivery;
   if (outcome.ok) return settle(job, endpoint, { endpoint: endpoint.name, state: 'delivered', ok: true, status: outcome.status, attempts }, deps);
@@ -284,32 +304,27 @@ async function deliverOne(job: Job, request: RequestHandle, endpoint: Endpoint, 
 }
 
 /** The protocol's request, made once per profile, through the one retry loop under the endpoint's shared throttle. */
-function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, endpoint: Endpoint, protocol: Protocol, config: RunConfig, ctx: AttemptContext, deps: DeliverDeps, signal: AbortSignal): Promise<Delivery> {
-  const health = deps.healthFor(endpoint);
-  const prepared = request.prepared(
-    protocol,
-    bytes,
-    // A JFR recording is sent as recorded: /ingest moves its time range instead.
-    (read, now) => (config.overrideTimestamp && job.input.format !== 'jfr' ? withTimestamp(read, job.input.gzipped, now) : read),
-    (sent, now, id) => {
-      // The facts of the bytes sent: /ingest puts the profile's time in its query too.
-      const facts = config.overrideTimestamp ? { ...job.input, timeNanos: BigInt(now) * 1_000_000n } : job.input;
-      return protocol.prepare({ labels: job.labels, bytes: sent, id, facts, nowMs: now, format: job.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp: config.overrideTimestamp });
-    },
-    deps.clock.now(),
-  );
+function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, lane: Lane, config: RunConfig, deps: DeliverDeps): Promise<Delivery> {
+  const { endpoint, protocol, ctx } = lane;
+  const prepared = request.prepared(protocol, bytes, job, config.overrideTimestamp, deps.clock.now());
   const attempt = async (_n: number, timeoutMs: number): Promise<Outcome> => {
     const outcome = await attemptOnce(endpoint, protocol, prepared, timeoutMs, ctx);
     if (!outcome.ok && outcome.kind === 'http' && isThrottled(outcome) && overRateLimitBurst(job.input, job.labels))
       return { ...outcome, permanentReason: 'the profile is above the 2 MiB rate-limit burst, so waiting cannot help' };
     return outcome;
   };
-  return deliverWithRetries(
-    attempt,
-    { ...endpoint.retry, remoteTimeoutMs: endpoint.remoteTimeoutMs },
-    { clock: deps.clock, signal, throttle: health, ...(deps.deadline && { deadline: deps.deadline }) },
-    (n, failure, wait) => deps.onRetry?.(job, endpoint, n, failure, wait),
-  );
+  return deliverWithRetries(attempt, lane.policy, lane.retryRun, deps.onRetry && ((n, failure, wait) => deps.onRetry?.(job, endpoint, n, failure, wait)));
+}
+
+/** The bytes to send: --override-timestamp rewrites the profile's time (a JFR recording is sent as recorded: /ingest moves its time range instead). */
+function bytesToSend(read: Uint8Array, job: Job, overrideTimestamp: boolean, nowMs: number): Uint8Array {
+  return overrideTimestamp && job.input.format !== 'jfr' ? withTimestamp(read, job.input.gzipped, nowMs) : read;
+}
+
+function prepareRequest(protocol: Protocol, job: Job, sent: Uint8Array, overrideTimestamp: boolean, nowMs: number, id: string): PreparedRequest {
+  // The facts of the bytes sent: /ingest puts the profile's time in its query too.
+  const facts = overrideTimestamp ? { ...job.input, timeNanos: BigInt(nowMs) * 1_000_000n } : job.input;
+  return protocol.prepare({ labels: job.labels, bytes: sent, id, facts, nowMs, format: job.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp });
 }
 
 /**
