@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Endpoint, RetryPolicy, RunConfig } from '../config/resolve.js';
 import { INTERNAL_ERROR, fsProblem } from '../errors.js';
 import { type PlannedProfile, overRateLimitBurst } from '../profile/plan.js';
-import { withTimestamp } from '../profile/pprof.js';
-import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
+import type { Protocol } from '../protocol/protocol.js';
 import { protocolFor } from './protocols.js';
 import { InputChangedError, type SendInput, loadBytes } from '../sources/inputs.js';
 import type { Authorizer } from '../transport/authorizer.js';
@@ -13,8 +11,9 @@ import { type AttemptContext, attemptOnce } from './attempt.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { type Failure, type Outcome, describeFailure } from './outcome.js';
 import { mapPool } from './pool.js';
-import type { EndpointResult, ProfileResult } from './result.js';
+import { AlikeResults, type EndpointResult, type ProfileResult } from './result.js';
 import { type Delivery, type RetryRun, deliverWithRetries, endpointDownCause, isRejection, isThrottled, stoppedOutcome } from './retry.js';
+import { type RequestHandle, SharedRequests } from './shared-requests.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 /** How one endpoint is reached: its transport and its credentials. */
@@ -124,149 +123,6 @@ function laneFor(endpoint: Endpoint, deps: DeliverDeps): Lane {
   };
 }
 
-/**
- * A bulk run's results are mostly alike ("delivered, 200, first attempt"): those are one shared object,
- * and a profile whose results are all such shares its list too, so that what a run keeps per profile does
- * not grow with the number of endpoints. Results are never changed once made.
- */
-class AlikeResults {
-  /** Per endpoint, the few shared results (by status and attempts: nearly always one). */
-  readonly #results = new Map<string, EndpointResult[]>();
-  readonly #lists = new Map<string, EndpointResult[]>();
-  readonly #keys = new WeakMap<EndpointResult, string>();
-
-  share(r: EndpointResult): EndpointResult {
-    if (r.state !== 'delivered' || r.error !== undefined || r.internal || r.keptRejected || r.failure) return r;
-    let alike = this.#results.get(r.endpoint);
-    if (!alike) this.#results.set(r.endpoint, (alike = []));
-    const same = alike.find((s) => s.status === r.status && s.attempts === r.attempts);
-    if (same) return same;
-    alike.push(Object.freeze(r));
-    this.#keys.set(r, `${r.endpoint}\0${r.status}\0${r.attempts}`);
-    return r;
-  }
-
-  list(rs: EndpointResult[]): EndpointResult[] {
-    const keys = rs.map((r) => this.#keys.get(r));
-    if (keys.some((k) => k === undefined)) return rs;
-    const key = keys.join('\n');
-    let same = this.#lists.get(key);
-    if (!same) this.#lists.set(key, (same = Object.freeze(rs) as EndpointResult[]));
-    return same;
-  }
-}
-
-/** Idle requests kept for endpoints that have not sent them yet; past these, they are read again when needed. */
-export const SHARED_IDLE_MAX = { entries: 1024, bytes: 32 * 1024 * 1024 };
-
-/** One profile's bytes and its request per protocol, for every endpoint that sends it. */
-interface SharedEntry {
-  /** Endpoints that have not finished with it yet. */
-  pending: number;
-  /** Endpoints working on it now. */
-  users: number;
-  load?: Promise<Uint8Array>;
-  bytes?: Uint8Array;
-  /** The bytes as sent (--override-timestamp rewrites them), the time and the id, fixed at the first request. */
-  sent?: { bytes: Uint8Array; nowMs: number; id: string };
-  byProtocol: Map<string, PreparedRequest>;
-  idle: boolean;
-}
-
-/** What one endpoint's task holds of a profile's shared request. */
-interface RequestHandle {
-  /** The profile's bytes, read (and hash-checked) by the first endpoint that needs them. */
-  bytes(signal: AbortSignal): Promise<Uint8Array>;
-  /** The bytes if some endpoint has read them and they are still held. */
-  loaded(): Uint8Array | undefined;
-  /** The protocol's request, prepared once for every endpoint that speaks it. */
-  prepared(protocol: Protocol, bytes: Uint8Array, job: Job, overrideTimestamp: boolean, nowMs: number): PreparedRequest;
-  /** This endpoint is done with the profile: the last one lets it go. */
-  done(): void;
-}
-
-/**
- * Each profile read, checked and encoded once per run, shared by the endpoints that send it. What no
- * endpoint is using is kept (bounded by SHARED_IDLE_MAX) for the endpoints that have not reached it; one
- * that would go past the bounds is dropped and read again by the endpoint that needs it later, so a slow
- * endpoint never makes memory grow with the number of inputs.
- */
-class SharedRequests {
-  readonly #entries = new Map<number, SharedEntry>();
-  #idleEntries = 0;
-  #idleBytes = 0;
-
-  constructor(
-    private readonly pending: number[],
-    private readonly read: (input: SendInput, signal?: AbortSignal) => Promise<Uint8Array>,
-  ) {}
-
-  take(i: number, job: Job): RequestHandle {
-    let entry = this.#entries.get(i);
-    if (!entry) this.#entries.set(i, (entry = { pending: this.pending[i] ?? 1, users: 0, byProtocol: new Map(), idle: false }));
-    const e = entry;
-    e.users++;
-    if (e.idle) this.#unidle(e);
-    let released = false;
-    return {
-      bytes: (signal) => {
-        if (!e.load) {
-          e.load = this.read(job.input, signal);
-          e.load.then(
-            (bytes) => void (e.bytes = bytes),
-            () => undefined,
-          );
-        }
-        return e.load;
-      },
-      loaded: () => e.bytes,
-      prepared: (protocol, bytes, job, overrideTimestamp, nowMs) => {
-        let prepared = e.byProtocol.get(protocol.name);
-        if (!prepared) {
-          e.sent ??= { bytes: bytesToSend(bytes, job, overrideTimestamp, nowMs), nowMs, id: randomUUID() };
-          prepared = prepareRequest(protocol, job, e.sent.bytes, overrideTimestamp, e.sent.nowMs, e.sent.id);
-          e.byProtocol.set(protocol.name, prepared);
-        }
-        return prepared;
-      },
-      done: () => {
-        if (released) return;
-        released = true;
-        e.users--;
-        e.pending--;
-        if (e.pending <= 0) this.#entries.delete(i);
-        else if (e.users === 0) this.#park(i, e);
-      },
-    };
-  }
-
-  /** Kept for the endpoints still to come if within bounds; else let go, to be read again. */
-  #park(i: number, e: SharedEntry): void {
-    const size = sizeOf(e);
-    if (e.bytes && this.#idleEntries < SHARED_IDLE_MAX.entries && this.#idleBytes + size <= SHARED_IDLE_MAX.bytes) {
-      e.idle = true;
-      this.#idleEntries++;
-      this.#idleBytes += size;
-      return;
-    }
-    // Not read, failed, or no room: the next endpoint starts afresh.
-    this.#entries.set(i, { pending: e.pending, users: 0, byProtocol: new Map(), idle: false });
-  }
-
-  #unidle(e: SharedEntry): void {
-    e.idle = false;
-    this.#idleEntries--;
-    this.#idleBytes -= sizeOf(e);
-  }
-}
-
-function sizeOf(e: SharedEntry): number {
-  let size = e.bytes?.byteLength ?? 0;
-  if (e.sent && e.sent.bytes !== e.bytes) size += e.sent.bytes.byteLength;
-  for (const p of e.byProtocol.values()) if (p.body !== e.sent?.bytes) size += p.body.byteLength;
-  return size;
-}
-
 async function deliverOne(job: Job, request: RequestHandle, lane: Lane, config: RunConfig, deps: DeliverDeps): Promise<EndpointResult> {
   const { endpoint, protocol, health } = lane;
   // As the run's signal and the endpoint's together would say now: the run's stop first.
@@ -314,17 +170,6 @@ function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, la
     return outcome;
   };
   return deliverWithRetries(attempt, lane.policy, lane.retryRun, deps.onRetry && ((n, failure, wait) => deps.onRetry?.(job, endpoint, n, failure, wait)));
-}
-
-/** The bytes to send: --override-timestamp rewrites the profile's time (a JFR recording is sent as recorded: /ingest moves its time range instead). */
-function bytesToSend(read: Uint8Array, job: Job, overrideTimestamp: boolean, nowMs: number): Uint8Array {
-  return overrideTimestamp && job.input.format !== 'jfr' ? withTimestamp(read, job.input.gzipped, nowMs) : read;
-}
-
-function prepareRequest(protocol: Protocol, job: Job, sent: Uint8Array, overrideTimestamp: boolean, nowMs: number, id: string): PreparedRequest {
-  // The facts of the bytes sent: /ingest puts the profile's time in its query too.
-  const facts = overrideTimestamp ? { ...job.input, timeNanos: BigInt(nowMs) * 1_000_000n } : job.input;
-  return protocol.prepare({ labels: job.labels, bytes: sent, id, facts, nowMs, format: job.input.format === 'jfr' ? 'jfr' : 'pprof', overrideTimestamp });
 }
 
 /**

@@ -62,3 +62,35 @@ export function exitCodeFor(outcome: { results: ProfileResult[] } | { error: unk
   if (all.some((e) => e.state !== 'delivered' && e.state !== 'skipped')) return EXIT.pushFailed;
   return all.some((e) => e.state === 'skipped') ? EXIT.usage : EXIT.ok;
 }
+
+/**
+ * A bulk run's results are mostly alike ("delivered, 200, first attempt"): those are one shared object,
+ * and a profile whose results are all such shares its list too, so that what a run keeps per profile does
+ * not grow with the number of endpoints. Results are never changed once made.
+ */
+export class AlikeResults {
+  /** Per endpoint, the few shared results (by status and attempts: nearly always one). */
+  readonly #results = new Map<string, EndpointResult[]>();
+  readonly #lists = new Map<string, EndpointResult[]>();
+  readonly #keys = new WeakMap<EndpointResult, string>();
+
+  share(r: EndpointResult): EndpointResult {
+    if (r.state !== 'delivered' || r.error !== undefined || r.internal || r.keptRejected || r.failure) return r;
+    let alike = this.#results.get(r.endpoint);
+    if (!alike) this.#results.set(r.endpoint, (alike = []));
+    const same = alike.find((s) => s.status === r.status && s.attempts === r.attempts);
+    if (same) return same;
+    alike.push(Object.freeze(r));
+    this.#keys.set(r, `${r.endpoint}\0${r.status}\0${r.attempts}`);
+    return r;
+  }
+
+  list(rs: EndpointResult[]): EndpointResult[] {
+    const keys = rs.map((r) => this.#keys.get(r));
+    if (keys.some((k) => k === undefined)) return rs;
+    const key = keys.join('\n');
+    let same = this.#lists.get(key);
+    if (!same) this.#lists.set(key, (same = Object.freeze(rs) as EndpointResult[]));
+    return same;
+  }
+}
