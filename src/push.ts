@@ -8,15 +8,14 @@ import { EndpointHealth } from './delivery/endpoint-health.js';
 import { runSignals } from './delivery/run-signals.js';
 import { readConfigFile } from './config/read-config.js';
 import { type Connection, type DeliverDeps, deliver } from './delivery/fan-out.js';
-import { protocolProblems } from './delivery/protocols.js';
 import type { ProfileResult } from './delivery/result.js';
 import { Spool } from './delivery/spool.js';
 import { spoolWork } from './delivery/spool-jobs.js';
 import { disposeSent } from './sources/after-sent.js';
-import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
-import type { Labels } from './profile/labels.js';
-import { NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, expandInputs, forSending, readInput } from './sources/inputs.js';
+import { readAndPlan } from './read-and-plan.js';
+import { PyroPushError, RunStopped, usageError } from './errors.js';
+import type { PlannedProfile } from './profile/plan.js';
+import { type InputProfile, STDIN, STDIN_NAME, type SendInput, type StdinSource, expandInputs } from './sources/inputs.js';
 import { type ScrapeTarget, scrapeAll, scrapeTargets, scrapeTls, targetForUrl } from './sources/scrape.js';
 import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
@@ -88,7 +87,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     const files = inputs.filter((i) => !isUrl(i));
     const names = config.flushOnly || (files.length === 0 && targets.length > 0) ? [] : await expandInputs(files, { recursive: config.recursive, allowEmpty: unattended(config) });
     const fetched = targets.length > 0 ? await fetchInputs(targets, config, env, run.signal, hooks) : { read: [], failed: [] };
-    const { planned, skipped } = await readAndPlan(names, config, hooks, run.signal, clock.now(), fetched.read);
+    const { planned, skipped } = await readAndPlan(names, config, { stdin: hooks.stdin ?? NO_STDIN, ...(hooks.onWarning && { onWarning: hooks.onWarning }) }, run.signal, clock.now(), fetched.read);
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
     await hooks.onPlan?.(config, planned);
@@ -178,106 +177,6 @@ async function fetchInputs(targets: ScrapeTarget[], config: RunConfig, env: Env,
   }
 }
 
-
-/** Inputs read and checked at once: 1000 small files validate in ~2/3 of the time one at a time takes. */
-const READ_CONCURRENCY = 16;
-
-/**
- * Every input read and checked, then labelled; with --skip-invalid a bad input is a result, not a stop.
- * Each is planned as soon as it is read, and only what sending needs of it is kept (forSending): a bulk
- * run never holds every input's full facts at once.
- */
-async function readAndPlan(names: string[], config: RunConfig, hooks: PushHooks, signal: AbortSignal, nowMs: number, fetched: InputProfile[] = []) {
-  const problems: string[] = [];
-  const skipped = new Map<string, ProfileResult>();
-  const skip = (name: string, reasons: string[]) => {
-    skipped.set(name, { profile: name === STDIN ? STDIN_NAME : name, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'skipped', ok: false, attempts: 0, error: reasons.join('; ') })) });
-  };
-  const runSize = names.length + fetched.length;
-  const sameLabels = labelSharing();
-  // A profile with nothing to say is kept as it will be sent, with no wrapper: 20 000 of them are held at once.
-  const planOne = (input: InputProfile): PlannedProfile<SendInput> | Planned => {
-    const plan = planProfiles([input], config, nowMs, runSize);
-    const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
-    const planned = plan.profiles.map((p) => ({ input: forSending(p.input), labels: sameLabels(p.labels) }));
-    if (planned.length === 1 && refused.length === 0 && plan.warnings.length === 0) return planned[0] as PlannedProfile<SendInput>;
-    return { planned, refused, warnings: plan.warnings };
-  };
-  // Read and checked READ_CONCURRENCY at a time; what they came to is taken in input order.
-  const outcomes = new Array<PlannedProfile<SendInput> | Planned | { err: unknown; stopped: boolean } | undefined>(names.length);
-  let next = 0;
-  const session = new ReadSession();
-  const reader = async () => {
-    while (next < names.length && !signal.aborted) {
-      const i = next++;
-      outcomes[i] = await readInput(names[i] as string, hooks.stdin ?? NO_STDIN, signal, config.read, session).then(planOne, (err: unknown) => ({ err, stopped: signal.aborted }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
-  for (const [i, name] of names.entries()) {
-    // Not begun: the run was stopped while earlier inputs were read; it is the one stopped, as one at a time.
-    const outcome = outcomes[i] ?? { err: signal.reason, stopped: true };
-    if (!('err' in outcome)) continue;
-    const { err, stopped } = outcome;
-    if (stopped) throw usageError(`${name === STDIN ? STDIN_NAME : name}: ${RunStopped.from(signal.reason).message} while it was being read; nothing was sent`, 'INPUT', err);
-    if (!(err instanceof PyroPushError)) throw err;
-    if (config.skipInvalid) skip(name, [err.message]);
-    else problems.push(err.message);
-  }
-  if (problems.length > 0) throw new ProblemsError('INPUT', problems);
-
-  const planned: PlannedProfile<SendInput>[] = [];
-  const refused = new Set<string>();
-  const warnings = new Set<string>();
-  const fetchedPlans = fetched.map(planOne);
-  const count = names.length + fetched.length;
-  for (let i = 0; i < count; i++) {
-    const plan = i < names.length ? outcomes[i] : fetchedPlans[i - names.length];
-    if (plan === undefined || 'err' in plan) continue;
-    if (!('refused' in plan)) {
-      planned.push(plan);
-      continue;
-    }
-    plan.warnings.forEach((w) => warnings.add(w));
-    // With --skip-invalid, one input's problem leaves the others in.
-    if (plan.refused.length > 0 && config.skipInvalid) skip(names[i] ?? (fetched[i - names.length] as InputProfile).name, plan.refused);
-    else if (plan.refused.length > 0) plan.refused.forEach((p) => refused.add(p));
-    else planned.push(...plan.planned);
-  }
-  outcomes.length = 0;
-  if (refused.size > 0) throw new ProblemsError('LABEL', [...refused]);
-  if (config.skipInvalid && planned.length === 0 && count + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
-  if (warnings.delete(NO_SERVICE_NAME)) warnings.add(NO_SERVICE_NAME);
-  warnings.forEach((w) => hooks.onWarning?.(w));
-  return { planned, skipped };
-}
-
-interface Planned {
-  planned: PlannedProfile<SendInput>[];
-  /** Why the server would refuse it (or --strict does): the run stops, or with --skip-invalid it is skipped. */
-  refused: string[];
-  warnings: string[];
-}
-
-/** Label sets kept for sharing; past them (a run where every profile has labels of its own) none are. */
-const SHARED_LABEL_SETS_MAX = 1024;
-
-/**
- * Profiles with the same labels (in bulk, most of them) share one labels object, which their results
- * carry too: one object instead of one a profile.
- */
-function labelSharing(): (labels: Labels) => Labels {
-  const seen = new Map<string, Labels>();
-  return (labels) => {
-    const key = JSON.stringify(labels);
-    const same = seen.get(key);
-    if (same) return same;
-    // Frozen: protocols cache what they make of a labels object (push-api.ts), so it never changes.
-    Object.freeze(labels);
-    if (seen.size < SHARED_LABEL_SETS_MAX) seen.set(key, labels);
-    return labels;
-  };
-}
 
 /** Inputs delivered to every endpoint (or spooled for the rest) are removed or moved; problems are said. */
 async function disposeAll(planned: PlannedProfile<SendInput>[], results: ProfileResult[], how: NonNullable<RunConfig['afterSent']>): Promise<string[]> {
