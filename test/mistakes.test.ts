@@ -3,7 +3,8 @@
  * conflicts that used to pass in silence: one warning line each.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -49,6 +50,23 @@ describe('refused before anything is sent: one line, exit 2', () => {
       assert.match(errors[0] as string, line);
       assert.equal(r.requests(), before, 'nothing sent');
     });
+
+  test('a named pipe with a writer waiting: refused without opening it, so the writer stays where it was', async () => {
+    const path = fifo();
+    // `exec 3>pipe` waits in open() until a reader opens the pipe; it says "opened" when that happens.
+    const writer = spawn('sh', ['-c', `exec 3>'${path}'; echo opened`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let said = '';
+    writer.stdout.on('data', (d: Buffer) => (said += d.toString()));
+    try {
+      const run = await runCli([path, '--url', r.url, '--service-name', 'a']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /a named pipe \(FIFO\)/);
+      await sleep(200);
+      assert.equal(said, '', 'the writer was let through');
+    } finally {
+      writer.kill();
+    }
+  });
 });
 
 describe('what used to pass in silence: one warning line each, and the push goes on', () => {

@@ -1,4 +1,4 @@
-import { type Stats, closeSync, constants, fstatSync, openSync, readFile as readFileCallback, readFileSync, stat as statCallback } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readFile as readFileCallback, readFileSync, stat as statCallback, statSync } from 'node:fs';
 
 /*
  * How a file's bytes are had: a small regular file at once, anything else without blocking the event loop.
@@ -23,12 +23,15 @@ export const SYNC_READ_MAX = 1024 * 1024;
 
 /**
  * The whole file if it is a regular file of at most SYNC_READ_MAX bytes; undefined for anything else
- * (and for any error: the asynchronous read that follows says it). O_NONBLOCK keeps the open of a FIFO
- * from waiting for a writer; fstat on the open file tells what it is, with no race against a rename.
+ * (and for any error: the asynchronous read that follows says it). A path is stat'ed before it is
+ * opened: opening a FIFO, even without waiting, would let its writer's open through, only to close on it.
+ * O_NONBLOCK and fstat on the open file cover a rename in between: what is read is a regular file.
  */
 export function readSmallFile(path: string): Buffer | undefined {
   let fd: number;
   try {
+    const named = statSync(path);
+    if (!named.isFile() || named.size > SYNC_READ_MAX) return undefined;
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch {
     return undefined;
