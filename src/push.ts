@@ -113,22 +113,24 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
       const waiting = await spoolWork(spool, config);
       waiting.elsewhere.forEach((w) => hooks.onWarning?.(w));
       for (const r of waiting.settled) for (const e of r.endpoints) hooks.onResult?.(r.profile, e);
-      results.push(...waiting.settled, ...(await deliver(waiting.jobs, config, deps)));
+      // A loop, not push(...): a spool can hold more entries than a call takes arguments.
+      for (const r of waiting.settled) results.push(r);
+      for (const r of await deliver(waiting.jobs, config, deps)) results.push(r);
     }
+    // In the plan's order: the files as named (less the skipped ones), then the fetched profiles.
     const delivered = await deliver(planned, config, deps);
-    const byName = new Map(delivered.map((r) => [r.profile, r]));
-    // In input order, skipped inputs in their place.
+    let next = 0;
     for (const name of names) {
-      const result = skipped.get(name) ?? byName.get(name === STDIN ? STDIN_NAME : name);
-      if (!result) continue;
-      if (skipped.has(name)) for (const e of result.endpoints) hooks.onResult?.(result.profile, e);
-      results.push(result);
+      const skip = skipped.get(name);
+      if (skip) {
+        for (const e of skip.endpoints) hooks.onResult?.(skip.profile, e);
+        results.push(skip);
+      } else if (delivered[next]?.profile === (name === STDIN ? STDIN_NAME : name)) results.push(delivered[next++] as ProfileResult);
     }
     // Fetched profiles after the files, each failed fetch as one result per endpoint.
-    const fetchedNames = new Set(fetched.read.map((i) => i.name));
-    results.push(...delivered.filter((r) => fetchedNames.has(r.profile)));
+    while (next < delivered.length) results.push(delivered[next++] as ProfileResult);
     for (const r of fetched.failed) for (const e of r.endpoints) hooks.onResult?.(r.profile, e);
-    results.push(...fetched.failed);
+    for (const r of fetched.failed) results.push(r);
     if (config.afterSent) {
       for (const problem of await disposeAll(planned, delivered, config.afterSent)) hooks.onWarning?.(problem);
     }
