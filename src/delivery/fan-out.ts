@@ -75,10 +75,15 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
       await mapPool(mine, config.concurrency, async (i) => {
         const job = jobs[i] as Job;
         const request = requests.take(i, job);
-        // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
-        const result = await deliverOne(job, request, lane, config, deps)
-          .catch((err: Error): EndpointResult => ({ endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${err?.message ?? err}` }))
-          .finally(() => request.done());
+        let result: EndpointResult;
+        try {
+          result = await deliverOne(job, request, lane, config, deps);
+        } catch (err) {
+          // A bug while sending one profile must not take the other profiles' and endpoints' results with it.
+          result = { endpoint: endpoint.name, state: 'not-sent', ok: false, attempts: 0, internal: true, error: `${INTERNAL_ERROR}: ${(err as Error)?.message ?? err}` };
+        } finally {
+          request.done();
+        }
         results[i] = alike.share(result);
         deps.onResult?.(job.input.name, result);
       });

@@ -22,7 +22,8 @@ interface SharedEntry {
   bytes?: Uint8Array;
   /** The bytes as sent (--override-timestamp rewrites them), the time and the id, fixed at the first request. */
   sent?: { bytes: Uint8Array; nowMs: number; id: string };
-  byProtocol: Map<string, PreparedRequest>;
+  /** By protocol name (a run has one or two). */
+  byProtocol: Record<string, PreparedRequest>;
   idle: boolean;
 }
 
@@ -56,7 +57,7 @@ export class SharedRequests {
 
   take(i: number, job: PlannedProfile<SendInput>): RequestHandle {
     let entry = this.#entries.get(i);
-    if (!entry) this.#entries.set(i, (entry = { pending: this.pending[i] ?? 1, users: 0, byProtocol: new Map(), idle: false }));
+    if (!entry) this.#entries.set(i, (entry = { pending: this.pending[i] ?? 1, users: 0, byProtocol: {}, idle: false }));
     const e = entry;
     e.users++;
     if (e.idle) this.#unidle(e);
@@ -74,11 +75,11 @@ export class SharedRequests {
       },
       loaded: () => e.bytes,
       prepared: (protocol, bytes, job, overrideTimestamp, nowMs) => {
-        let prepared = e.byProtocol.get(protocol.name);
+        let prepared = e.byProtocol[protocol.name];
         if (!prepared) {
           e.sent ??= { bytes: bytesToSend(bytes, job, overrideTimestamp, nowMs), nowMs, id: randomUUID() };
           prepared = prepareRequest(protocol, job, e.sent.bytes, overrideTimestamp, e.sent.nowMs, e.sent.id);
-          e.byProtocol.set(protocol.name, prepared);
+          e.byProtocol[protocol.name] = prepared;
         }
         return prepared;
       },
@@ -103,7 +104,7 @@ export class SharedRequests {
       return;
     }
     // Not read, failed, or no room: the next endpoint starts afresh.
-    this.#entries.set(i, { pending: e.pending, users: 0, byProtocol: new Map(), idle: false });
+    this.#entries.set(i, { pending: e.pending, users: 0, byProtocol: {}, idle: false });
   }
 
   #unidle(e: SharedEntry): void {
@@ -116,7 +117,7 @@ export class SharedRequests {
 function sizeOf(e: SharedEntry): number {
   let size = e.bytes?.byteLength ?? 0;
   if (e.sent && e.sent.bytes !== e.bytes) size += e.sent.bytes.byteLength;
-  for (const p of e.byProtocol.values()) if (p.body !== e.sent?.bytes) size += p.body.byteLength;
+  for (const p of Object.values(e.byProtocol)) if (p.body !== e.sent?.bytes) size += p.body.byteLength;
   return size;
 }
 
