@@ -126,7 +126,7 @@ function pushFlags(group: (title: string, options: Option[]) => void): void {
     new Option('--max-attempts <n>', 'attempts in total (max_backoff_retries); 0 = until --deadline').default(String(DEFAULTS.maxAttempts)),
     new Option('--no-retry-on-429', 'do not retry 429 Too Many Requests'),
     new Option('--deadline <duration>', 'overall time limit for the run; 0s = none').default(DEFAULTS.deadline),
-    new Option('--concurrency <n>', 'profiles in flight per endpoint').default(String(DEFAULTS.concurrency)),
+    new Option('--concurrency <n>', 'profiles in flight (and connections, over HTTP/1.1) per endpoint').default(String(DEFAULTS.concurrency)),
     new Option('--override-timestamp', "set the profile's time_nanos to now (re-encodes it)"),
     new Option('--strict', "refuse profiles over the server's default limits instead of warning"),
   ]);
