@@ -70,7 +70,7 @@ export async function deliver(jobs: Job[], config: RunConfig, deps: DeliverDeps)
     config.endpoints.map(async (endpoint) => {
       const lane = laneFor(endpoint, deps);
       const mine: number[] = [];
-      for (const [i, job] of jobs.entries()) if (forEndpoint(job, endpoint)) mine.push(i);
+      for (let i = 0; i < jobs.length; i++) if (forEndpoint(jobs[i] as Job, endpoint)) mine.push(i);
       const results = new Array<EndpointResult | undefined>(jobs.length);
       await mapPool(mine, config.concurrency, async (i) => {
         const job = jobs[i] as Job;
