@@ -9,9 +9,5 @@ const { setFlagsFromString } = require('node:v8');
 // threads that Node waits for at exit (~80 ms here). Baseline code parses our few small answers
 // just as well, so a one-shot CLI skips the tier-up. Set before undici loads, never changed after.
 setFlagsFromString('--liftoff-only');
-// V8's heap sizing suits long-lived servers: the old generation may grow to 4× what is live between full
-// collections. A bulk push allocates briskly and keeps little, so its peak RSS grew with the number of
-// inputs. This smaller growing factor is read at each collection, so setting it at start-up is enough; it
-// costs no time measurable in `npm run bench`. (Keeping the young generation from growing too,
-// --semi-space-growth-factor=1, flattened memory further but cost 20 % with four endpoints: not kept.)
-setFlagsFromString('--optimize-for-size');
+// --optimize-for-size, which keeps the heap near what is live, is not set here but for a run of many
+// inputs only (src/cli/process.ts, `preferSmallHeap`): it costs a short run 5–11 % of its time.

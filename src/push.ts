@@ -40,6 +40,8 @@ export interface PushHooks {
   onWarning?: (line: string) => void;
   /** What the run is waiting for, for people (fetching a CPU profile takes its seconds). */
   onProgress?: (line: string) => void;
+  /** How many inputs the run has, once its paths are expanded and before any is read. */
+  onInputs?: (count: number) => void;
   onResult?: DeliverDeps['onResult'];
   onRetry?: DeliverDeps['onRetry'];
   log?: (line: string) => void;
@@ -86,6 +88,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     const targets = [...inputs.filter(isUrl).map((u) => targetForUrl(u)), ...(config.scrape.base !== undefined ? scrapeTargets(config.scrape.base, config.scrape.profiles, config.scrape.seconds) : [])];
     const files = inputs.filter((i) => !isUrl(i));
     const names = config.flushOnly || (files.length === 0 && targets.length > 0) ? [] : await expandInputs(files, { recursive: config.recursive, allowEmpty: unattended(config) });
+    hooks.onInputs?.(names.length + targets.length);
     const fetched = targets.length > 0 ? await fetchInputs(targets, config, env, run.signal, hooks) : { read: [], failed: [] };
     const { planned, skipped } = await readAndPlan(names, config, { stdin: hooks.stdin ?? NO_STDIN, ...(hooks.onWarning && { onWarning: hooks.onWarning }) }, run.signal, clock.now(), fetched.read);
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.

@@ -23,6 +23,8 @@ import { push } from '../src/push.js';
 import { type InputProfile, ReadSession, loadBytes, readInput } from '../src/sources/inputs.js';
 import { createDispatcher } from '../src/transport/dispatcher.js';
 import { authorizerFor } from '../src/transport/authorizer.js';
+import { MANY_INPUTS } from '../src/cli/push-command.js';
+import { main } from '../src/cli/main.js';
 import { FIXTURES, tempDir, writeTemp } from './helpers.js';
 
 const CPU = readFileSync(join(FIXTURES, 'cpu.pb.gz'));
@@ -198,5 +200,24 @@ describe('bulk delivery', () => {
     // Shared, never mixed: each keeps the facts of its own content.
     assert.notEqual(a.name, b.name);
     assert.equal(a.sha256, b.sha256);
+  });
+
+  test('a run of many inputs asks the process for a small heap (Io.preferSmallHeap); a short one does not', async () => {
+    const many = tempDir();
+    for (let i = 0; i < MANY_INPUTS; i++) writeTemp(many, `p${String(i).padStart(4, '0')}.pb`, HEAP);
+    const asked: string[] = [];
+    const io = (name: string) => ({
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdin: NO_STDIN,
+      env: {},
+      now: Date.now,
+      signal: new AbortController().signal,
+      preferSmallHeap: () => void asked.push(name),
+    });
+    const args = ['--url', 'http://127.0.0.1:1', '--service-name', 'a', '--dry-run', '-q'];
+    assert.equal(await main(['node', 'pyro-push', join(FIXTURES, 'heap.pb'), ...args], io('one')), 0);
+    assert.equal(await main(['node', 'pyro-push', many, ...args], io('many')), 0);
+    assert.deepEqual(asked, ['many']);
   });
 });

@@ -12,6 +12,12 @@ import type { Io } from './io.js';
 import { paintWith } from './paint.js';
 import { dryRunLines, errorLines, jsonReport, resultLine, summaryLine } from './render.js';
 
+/**
+ * From this many inputs on, the process keeps its heap small at some cost in time (`Io.preferSmallHeap`):
+ * below it a run is short and its heap small anyway (1 000 files peak at ~75 MiB either way).
+ */
+export const MANY_INPUTS = 2000;
+
 interface Spinner {
   text: string;
   clear(): unknown;
@@ -55,6 +61,9 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       signal: io.signal,
       ...(io.process && { process: io.process }),
       onWarning: warn,
+      onInputs: (count) => {
+        if (count >= MANY_INPUTS) io.preferSmallHeap?.();
+      },
       onProgress: (line) => {
         if (!opts.quiet) toStderr(paintErr('dim', line));
       },
