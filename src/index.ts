@@ -5,4 +5,5 @@ export { type ProfileResult, type EndpointResult, exitCodeFor } from './delivery
 export { PyroPushError, ProblemsError, RunStopped, EXIT, type ErrorCode, type ExitCode } from './errors.js';
 export { startReceiver, createPushHandler, type Receiver, type ReceivedProfile, type ScriptedReply } from './receiver/receiver.js';
 export { DEFAULTS } from './config/defaults.js';
+export type { SendInput } from './sources/inputs.js';
 export { Secret } from './secret.js';
