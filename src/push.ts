@@ -15,7 +15,7 @@ import { disposeSent } from './sources/after-sent.js';
 import { readAndPlan } from './read-and-plan.js';
 import { PyroPushError, RunStopped, usageError } from './errors.js';
 import type { PlannedProfile } from './profile/plan.js';
-import { type InputProfile, STDIN, STDIN_NAME, type SendInput, type StdinSource, expandInputs } from './sources/inputs.js';
+import { type InputProfile, STDIN, STDIN_NAME, type SendInput, type StdinSource, expandInputs, sha256 } from './sources/inputs.js';
 import { type ScrapeTarget, scrapeAll, scrapeTargets, scrapeTls, targetForUrl } from './sources/scrape.js';
 import { authorizerFor } from './transport/authorizer.js';
 import { createDispatcher } from './transport/dispatcher.js';
@@ -174,7 +174,7 @@ async function fetchInputs(targets: ScrapeTarget[], config: RunConfig, env: Env,
         failed.push({ profile: r.target.display, labels: {}, bytes: 0, endpoints: config.endpoints.map((e) => ({ endpoint: e.name, state: 'not-sent', ok: false, attempts: 0, error: `not fetched: ${r.error}` })) });
         continue;
       }
-      read.push(Object.assign({ name: r.target.display, bytes: r.bytes, sha256: createHash('sha256').update(r.bytes).digest('hex'), format: 'pprof' as const, ownLabels: r.target.labels }, r.facts));
+      read.push(Object.assign({ name: r.target.display, bytes: r.bytes, sha256: sha256(r.bytes), format: 'pprof' as const, ownLabels: r.target.labels }, r.facts));
     }
     return { read, failed };
   } finally {

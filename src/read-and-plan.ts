@@ -63,8 +63,7 @@ export async function readAndPlan(names: string[], config: RunConfig, hooks: Rea
   const refused = new Set<string>();
   const warnings = new Set<string>();
   const fetchedPlans = fetched.map(planOne);
-  const count = names.length + fetched.length;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < runSize; i++) {
     const plan = i < names.length ? outcomes[i] : fetchedPlans[i - names.length];
     if (plan === undefined || 'err' in plan) continue;
     if (!('refused' in plan)) {
@@ -79,7 +78,7 @@ export async function readAndPlan(names: string[], config: RunConfig, hooks: Rea
   }
   outcomes.length = 0;
   if (refused.size > 0) throw new ProblemsError('LABEL', [...refused]);
-  if (config.skipInvalid && planned.length === 0 && count + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
+  if (config.skipInvalid && planned.length === 0 && runSize + skipped.size === 0) throw new ProblemsError('INPUT', ['no profiles given']);
   if (warnings.delete(NO_SERVICE_NAME)) warnings.add(NO_SERVICE_NAME);
   warnings.forEach((w) => hooks.onWarning?.(w));
   return { planned, skipped };

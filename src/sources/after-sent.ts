@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { copyFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fsProblem } from '../errors.js';
+import { sha256 as hashOf } from './inputs.js';
 
 /**
  * `--remove-sent` / `--move-sent DIR`: an input file, once delivered everywhere, is removed or moved, so
@@ -12,7 +12,7 @@ import { fsProblem } from '../errors.js';
  */
 export async function disposeSent(path: string, how: { remove: true } | { moveTo: string }, sha256?: string): Promise<string | undefined> {
   try {
-    if (sha256 !== undefined && createHash('sha256').update(await readFile(path)).digest('hex') !== sha256)
+    if (sha256 !== undefined && hashOf(await readFile(path)) !== sha256)
       return `${path}: delivered, but the file changed since it was read, so it was left in place; the next run will send what it holds now`;
     if ('remove' in how) {
       await rm(path);

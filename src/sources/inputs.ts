@@ -274,6 +274,7 @@ function recordingFacts(bytes: Uint8Array): ProfileFacts {
   };
 }
 
-function sha256(bytes: Uint8Array): string {
+/** The hash an input is known by (`InputProfile.sha256`): a file read again must still have it. */
+export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
