@@ -10,4 +10,4 @@ const { setFlagsFromString } = require('node:v8');
 // just as well, so a one-shot CLI skips the tier-up. Set before undici loads, never changed after.
 setFlagsFromString('--liftoff-only');
 // --optimize-for-size, which keeps the heap near what is live, is not set here but for a run of many
-// inputs only (src/cli/process.ts, `preferSmallHeap`): it costs a short run 5–11 % of its time.
+// inputs only (src/cli/small-heap.ts): it costs a short run 5–11 % of its time.

@@ -97,3 +97,32 @@ describe('signals', () => {
     assert.doesNotMatch(run.stdout, /pushed 20 profiles/);
   });
 });
+
+test('a run of many inputs keeps V8’s young generation at YOUNG_GENERATION_MAX (cli/small-heap.ts); left alone it grows past it', async () => {
+  // V8's flags are the process's: each case is a process of its own, allocating as a bulk run does
+  // (most objects die young, enough survive a collection for V8 to want a bigger young generation).
+  const largest = async (cap: boolean) => {
+    const script = `
+      import { getHeapSpaceStatistics } from 'node:v8';
+      const { preferSmallHeap } = await import(${JSON.stringify(new URL('../src/cli/small-heap.ts', import.meta.url).href)});
+      if (${cap}) preferSmallHeap();
+      const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      let largest = 0;
+      const live = new Array(20000);
+      for (let round = 0; round < 200; round++) {
+        for (let i = 0; i < 20000; i++) live[(round * 7919 + i) % 20000] = { round, i, name: 'p' + i };
+        largest = Math.max(largest, young());
+        await new Promise((r) => setImmediate(r));
+      }
+      process.stdout.write(String(largest));`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    return Number(out);
+  };
+  const { YOUNG_GENERATION_MAX } = await import('../src/cli/small-heap.js');
+  const [capped, free] = await Promise.all([largest(true), largest(false)]);
+  assert.ok(capped > 0 && capped <= YOUNG_GENERATION_MAX, `capped at ${capped}`);
+  assert.ok(free > YOUNG_GENERATION_MAX, `left alone: ${free}`);
+});

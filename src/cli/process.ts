@@ -1,8 +1,8 @@
 import { isatty } from 'node:tty';
-import { setFlagsFromString } from 'node:v8';
 import { RunStopped } from '../errors.js';
 import { readStream } from '../stream.js';
 import { main } from './main.js';
+import { preferSmallHeap } from './small-heap.js';
 
 /** The one place that touches the process: streams, environment, signals, the exit code (V8's start-up flags are bin/'s). */
 export async function runAsProcess(): Promise<void> {
@@ -28,12 +28,7 @@ export async function runAsProcess(): Promise<void> {
       now: Date.now,
       signal: stop.signal,
       process: { pid: process.pid, isAlive },
-      // V8 lets the old generation grow to ~4× what is live between full collections. A run of many
-      // inputs allocates briskly and keeps little, so its peak RSS would grow with their number (20 000
-      // files: ~155 instead of ~101 MiB); this flag, read at every collection, keeps the heap near what is
-      // live. It costs 5–11 % of the time, which a short run is better without. (A code cache written by
-      // such a run is made under this flag and is made again by the next run: once.)
-      preferSmallHeap: () => setFlagsFromString('--optimize-for-size'),
+      preferSmallHeap,
     });
   } finally {
     process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
