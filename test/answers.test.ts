@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
+import type { Dispatcher } from 'undici';
+import { Agent, send } from '../src/transport/undici.js';
 import { fixture, runCli } from './helpers.js';
 
 const CPU = fixture('cpu.pb.gz');
@@ -47,4 +49,62 @@ describe('"delivered" means the Push API said so: 200 with application/proto', (
       const run = await runCli([CPU, '--url', url, '--service-name', 'a']);
       assert.equal(run.code, 0, run.stdout + run.stderr);
     }));
+});
+
+describe('transport/undici.ts#send reads a whole answer without a stream', () => {
+  /** A server whose one handler is the test's, and an Agent to it; both closed after. */
+  async function serving(handle: (req: IncomingMessage, res: ServerResponse) => void, fn: (url: URL, dispatcher: Dispatcher) => Promise<void>) {
+    const server = createServer(handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dispatcher = new Agent();
+    try {
+      await fn(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/push`), dispatcher);
+    } finally {
+      await dispatcher.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  const options = (dispatcher: Dispatcher, signal = new AbortController().signal) => ({ dispatcher, method: 'POST' as const, headers: { 'x-test': '1' }, body: Buffer.from('profile'), signal, keep: 8 });
+
+  test('status and headers of the final answer (a 103 Early Hints first is passed over); the first `keep` bytes, the whole length counted', () =>
+    serving(
+      (req, res) => {
+        let got = '';
+        req.on('data', (d: Buffer) => (got += d));
+        req.on('end', () => {
+          res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+          res.writeHead(429, { 'retry-after': '7', 'x-got': `${req.headers['x-test']} ${got}` });
+          res.write('too many ');
+          res.end('requests, slow down');
+        });
+      },
+      async (url, dispatcher) => {
+        const answer = await send(url, options(dispatcher));
+        assert.deepEqual([answer.statusCode, answer.headers['retry-after'], answer.headers['x-got']], [429, '7', '1 profile']);
+        assert.deepEqual([answer.bytes.toString(), answer.total], ['too many', 28]);
+      },
+    ));
+
+  test('an empty answer is empty; a signal that aborts mid-body rejects with its reason', () =>
+    serving(
+      (req, res) => {
+        req.resume();
+        req.on('end', () => {
+          if (req.url !== '/push') return res.end();
+          res.writeHead(200, { 'content-type': 'application/proto' });
+          res.write('part');
+        });
+      },
+      async (url, dispatcher) => {
+        const empty = await send(new URL('/empty', url), options(dispatcher));
+        assert.deepEqual([empty.statusCode, empty.bytes.length, empty.total], [200, 0, 0]);
+        const stop = new AbortController();
+        const pending = send(url, options(dispatcher, stop.signal));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const reason = new Error('stopped by the test');
+        stop.abort(reason);
+        await assert.rejects(pending, (err) => err === reason);
+      },
+    ));
 });

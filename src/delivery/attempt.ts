@@ -3,11 +3,10 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Endpoint } from '../config/resolve.js';
 import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
 import { SECRET_PLACEHOLDER, Secret } from '../secret.js';
-import { readStream } from '../stream.js';
 import { type Authorizer, AuthError } from '../transport/authorizer.js';
 import { classifyNetworkError } from '../transport/network-errors.js';
 import { statusText } from '../transport/status.js';
-import { request } from '../transport/undici.js';
+import { type Answer, send } from '../transport/undici.js';
 import { USER_AGENT } from '../version.js';
 import type { Outcome } from './outcome.js';
 import { parseRetryAfter, stoppedOutcome } from './retry.js';
@@ -111,17 +110,11 @@ async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: P
     }
     const headers = requestHeaders(endpoint, [prepared.headers, protocol.attemptHeaders(timeoutMs)], authorization, crossOrigin);
     ctx.log?.(`→ POST ${url} (${prepared.body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
-    let res: Dispatcher.ResponseData;
-    let text: string;
+    let res: Answer;
     const started = ctx.now();
     try {
-      res = await request(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: reveal(headers), body: prepared.body, signal });
-      // The body can fail too: a server that stalls or resets after its headers. An empty one (every
-      // successful push) is let go without a stream reader of its own.
-      if (res.headers['content-length'] === '0') {
-        await res.body.dump();
-        text = '';
-      } else text = excerpt(await readStream(res.body, { keep: BODY_EXCERPT_BYTES }));
+      // The body can fail too: a server that stalls or resets after its headers.
+      res = await send(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: reveal(headers), body: prepared.body, signal, keep: BODY_EXCERPT_BYTES });
     } catch (err) {
       if (ctx.signal.aborted) {
         ctx.log?.(`← ${stoppedOutcome(ctx.signal.reason).message}`);
@@ -131,6 +124,7 @@ async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: P
       ctx.log?.(`← ${problem.code}: ${problem.message}`);
       return { ok: false, kind: 'network', ...problem };
     }
+    const text = excerpt(res);
     const header = (name: string) => firstHeader(res.headers[name]);
     ctx.log?.(`← ${res.statusCode} in ${ctx.now() - started}ms${text ? `: ${text.slice(0, 200)}` : ''}`);
 
