@@ -22,6 +22,7 @@ describe('the receiver answers like Pyroscope', () => {
     // The server's gzip reader wants a 10-byte header before it tries raw protobuf; its error is not a validation one: 500.
     ['not a profile', () => post(encodePushRequest({ __name__: 'x' }, new TextEncoder().encode('nope'), 'id')), 500, '{"code":"unknown","message":"gzip reset: unexpected EOF"}'],
     ['a duplicate label name', () => post(requestWithLabels([['__name__', 'process_cpu'], ['service_name', 'a'], ['service_name', 'b']], cpu)), 400, `{"code":"invalid_argument","message":"profile with labels '{__name__=\\"process_cpu\\", service_name=\\"a\\", service_name=\\"b\\"}' has duplicate label name: 'service_name'"}`],
+    ['a body cut short', () => post(encodePushRequest({ __name__: 'process_cpu' }, cpu, 'id').subarray(0, 50)), 400, '{"code":"invalid_argument","message":"unmarshal PushRequest: premature EOF"}'],
     ['wrong content type', () => post('{}', { 'content-type': 'application/json' }), 415, ''],
     ['wrong path', () => post('', {}, '/nope'), 404, '404 page not found'],
     ['a good push', () => post(encodePushRequest({ __name__: 'process_cpu' }, cpu, 'id')), 200, ''],

@@ -14,8 +14,8 @@ export const CONTENT_TYPE = 'application/proto';
  * small messages. The field numbers are those of `proto/` (PushRequest.series = 1; RawProfileSeries
  * labels = 1, samples = 2; LabelPair name = 1, value = 2; RawSample raw_profile = 1, ID = 2), and as
  * proto3 does, empty strings and bytes are left out. test/encode.test.ts proves the output byte for
- * byte equal to the generated encoder's; the receiver decodes with the generated messages
- * (push-api-decode.ts).
+ * byte equal to the generated encoder's; the receiver decodes with the wire `BinaryReader`
+ * (push-api-decode.ts), proved to read what the generated decoder reads.
  */
 export function encodePushRequest(labels: Labels, profile: Uint8Array, id: string): Uint8Array {
   const [head, , tail] = pushRequestParts(labels, profile, id);
