@@ -4,8 +4,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { request } from 'undici';
+import { PassThrough } from 'node:stream';
 import { PUSH_PATH } from '../src/protocol/push-api.js';
-import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { MAX_REQUEST_BYTES, type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { readRequestBody } from '../src/receiver/request-body.js';
 import { encodePushRequest } from '../src/protocol/push-api.js';
 import { BIN, fixture, runCli, tempDir } from './helpers.js';
 
@@ -23,6 +25,7 @@ describe('the receiver answers like Pyroscope', () => {
     ['not a profile', () => post(encodePushRequest({ __name__: 'x' }, new TextEncoder().encode('nope'), 'id')), 500, '{"code":"unknown","message":"gzip reset: unexpected EOF"}'],
     ['a duplicate label name', () => post(requestWithLabels([['__name__', 'process_cpu'], ['service_name', 'a'], ['service_name', 'b']], cpu)), 400, `{"code":"invalid_argument","message":"profile with labels '{__name__=\\"process_cpu\\", service_name=\\"a\\", service_name=\\"b\\"}' has duplicate label name: 'service_name'"}`],
     ['a body cut short', () => post(encodePushRequest({ __name__: 'process_cpu' }, cpu, 'id').subarray(0, 50)), 400, '{"code":"invalid_argument","message":"unmarshal PushRequest: premature EOF"}'],
+    ['a body over the limit', () => post(new Uint8Array(MAX_REQUEST_BYTES + 1)), 413, 'request body too large'],
     ['wrong content type', () => post('{}', { 'content-type': 'application/json' }), 415, ''],
     ['wrong path', () => post('', {}, '/nope'), 404, '404 page not found'],
     ['a good push', () => post(encodePushRequest({ __name__: 'process_cpu' }, cpu, 'id')), 200, ''],
@@ -34,6 +37,29 @@ describe('the receiver answers like Pyroscope', () => {
       if (typeof body === 'string') assert.equal(res.body, body);
       else assert.match(res.body, body);
     });
+});
+
+test('a request body is read to its end, its first bytes kept and its length counted', async () => {
+  const read = (chunks: string[], keep: number) => {
+    const req = new PassThrough();
+    const body = readRequestBody(req as never, keep);
+    for (const c of chunks) req.write(c);
+    req.end();
+    return body.then(({ bytes, total }) => [bytes.toString(), total]);
+  };
+  assert.deepEqual(await read([], 10), ['', 0]);
+  assert.deepEqual(await read(['abc'], 10), ['abc', 3]);
+  assert.deepEqual(await read(['abc', 'def', 'gh'], 10), ['abcdefgh', 8]);
+  assert.deepEqual(await read(['abc', 'def', 'gh'], 4), ['abcd', 8]);
+  assert.deepEqual(await read(['abc', 'def'], 3), ['abc', 6]);
+  const failed = new PassThrough();
+  const body = readRequestBody(failed as never, 10);
+  failed.destroy(new Error('aborted'));
+  await assert.rejects(body, /aborted/);
+  const closed = new PassThrough();
+  const cut = readRequestBody(closed as never, 10);
+  closed.destroy();
+  await assert.rejects(cut, /Premature close/);
 });
 
 /** A PushRequest whose one series has these labels in this order (a Record cannot hold a name twice). */

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { NAME_LABEL, SERVICE_LABEL, formatLabels } from '../profile/labels.js';
 import { isGzip } from '../profile/pprof.js';
 import { PUSH_PATH, decodePushRequest } from '../protocol/push-api-decode.js';
-import { readStream } from '../stream.js';
 import { MAX_REQUEST_BYTES, type ReceivedProfile, type ReceiverOptions, type Req, type Res } from './types.js';
+import { readRequestBody } from './request-body.js';
 import { checkProfile, connectError, reply } from './server-rules.js';
 
 export type { ReceivedProfile, ReceiverOptions, ScriptedReply } from './types.js';
@@ -22,7 +22,7 @@ export function createPushHandler(opts: ReceiverOptions = {}) {
   let requests = 0;
   const handler = async (req: Req, res: Res) => {
     const count = ++requests;
-    const { bytes: body, total } = await readStream(req, { keep: MAX_REQUEST_BYTES });
+    const { bytes: body, total } = await readRequestBody(req, MAX_REQUEST_BYTES);
     const scripted = opts.script?.({ headers: req.headers, count });
     if (scripted) return reply(res, scripted.status, scripted.body ?? '', { 'content-type': 'text/plain', ...scripted.headers });
     const url = new URL(req.url ?? '/', 'http://receiver');
