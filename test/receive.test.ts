@@ -24,6 +24,11 @@ describe('the receiver answers like Pyroscope', () => {
     // The server's gzip reader wants a 10-byte header before it tries raw protobuf; its error is not a validation one: 500.
     ['not a profile', () => post(encodePushRequest({ __name__: 'x' }, new TextEncoder().encode('nope'), 'id')), 500, '{"code":"unknown","message":"gzip reset: unexpected EOF"}'],
     ['a duplicate label name', () => post(requestWithLabels([['__name__', 'process_cpu'], ['service_name', 'a'], ['service_name', 'b']], cpu)), 400, `{"code":"invalid_argument","message":"profile with labels '{__name__=\\"process_cpu\\", service_name=\\"a\\", service_name=\\"b\\"}' has duplicate label name: 'service_name'"}`],
+    // The label checks are kept per label set: a set whose pairs run together into a good set's is its own.
+    ['a good set again', () => post(requestWithLabels([['__name__', 'process_cpu'], ['service_name', 'a']], cpu)), 200, ''],
+    ['its pairs run together', () => post(requestWithLabels([['__name__', 'process_cpuservice_name'], ['', 'a']], cpu)), 400, `{"code":"invalid_argument","message":"invalid labels '{=\\"a\\", __name__=\\"process_cpuservice_name\\", service_name=\\"unknown_service\\"}' with error: invalid label name ''"}`],
+    ['a duplicate label name, again', () => post(requestWithLabels([['__name__', 'process_cpu'], ['service_name', 'a'], ['service_name', 'b']], cpu)), 400, `{"code":"invalid_argument","message":"profile with labels '{__name__=\\"process_cpu\\", service_name=\\"a\\", service_name=\\"b\\"}' has duplicate label name: 'service_name'"}`],
+    ['the same pairs in another order', () => post(requestWithLabels([['service_name', 'b'], ['__name__', 'process_cpu'], ['service_name', 'a']], cpu)), 400, `{"code":"invalid_argument","message":"profile with labels '{__name__=\\"process_cpu\\", service_name=\\"b\\", service_name=\\"a\\"}' has duplicate label name: 'service_name'"}`],
     ['a body cut short', () => post(encodePushRequest({ __name__: 'process_cpu' }, cpu, 'id').subarray(0, 50)), 400, '{"code":"invalid_argument","message":"unmarshal PushRequest: premature EOF"}'],
     ['a body over the limit', () => post(new Uint8Array(MAX_REQUEST_BYTES + 1)), 413, 'request body too large'],
     ['wrong content type', () => post('{}', { 'content-type': 'application/json' }), 415, ''],
