@@ -25,8 +25,9 @@ export function createPushHandler(opts: ReceiverOptions = {}) {
     const { bytes: body, total } = await readRequestBody(req, MAX_REQUEST_BYTES);
     const scripted = opts.script?.({ headers: req.headers, count });
     if (scripted) return reply(res, scripted.status, scripted.body ?? '', { 'content-type': 'text/plain', ...scripted.headers });
-    const url = new URL(req.url ?? '/', 'http://receiver');
-    if (INGEST_PATHS.has(url.pathname)) {
+    // Only /ingest reads the query: a push, the request that comes most, is not parsed as a URL (~1 µs).
+    const url = req.url === PUSH_PATH ? undefined : new URL(req.url ?? '/', 'http://receiver');
+    if (url && INGEST_PATHS.has(url.pathname)) {
       if (req.method !== 'POST') return reply(res, 405, '', {});
       const answer = await ingest(req, body, total, url.searchParams);
       if ('status' in answer) return legacyError(res, answer.status, answer.message);
