@@ -108,13 +108,13 @@ async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: P
       if (err instanceof AuthError) return { ok: false, kind: 'auth', message: err.message, retryable: err.retryable };
       throw err;
     }
-    const headers = requestHeaders(endpoint, [prepared.headers, protocol.attemptHeaders(timeoutMs)], authorization, crossOrigin);
+    const { headers, revealed } = headersFor(endpoint, protocol, prepared, timeoutMs, authorization, crossOrigin);
     ctx.log?.(`→ POST ${url} (${prepared.body.length} bytes)${viaProxy(endpoint)} ${formatHeaders(headers)}`);
     let res: Answer;
     const started = ctx.now();
     try {
       // The body can fail too: a server that stalls or resets after its headers.
-      res = await send(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: reveal(headers), body: prepared.body, signal, keep: BODY_EXCERPT_BYTES });
+      res = await send(url, { dispatcher: ctx.dispatcher, method: 'POST', headers: revealed, body: prepared.body, signal, keep: BODY_EXCERPT_BYTES });
     } catch (err) {
       if (ctx.signal.aborted) {
         ctx.log?.(`← ${stoppedOutcome(ctx.signal.reason).message}`);
@@ -180,11 +180,37 @@ function requestUrl(text: string): URL {
 
 type HeaderList = Record<string, string | Secret>;
 
+interface MadeHeaders {
+  protocolHeaders: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  authorization: string | undefined;
+  headers: HeaderList;
+  /** As sent: secrets revealed. undici reads a request's headers and never changes them. */
+  revealed: Record<string, string>;
+}
+
+/** Per endpoint, the headers its last attempt sent: a bulk run's attempts send the same ones thousands of times. */
+const lastHeaders = new WeakMap<Endpoint, MadeHeaders>();
+
+/**
+ * An attempt's headers, made again only when something they depend on changed: the protocol's headers
+ * for this request (the Push API's are one object for all), the time the attempt may take, the
+ * credentials (an OAuth2 token is renewed). A redirect to another origin makes its own.
+ */
+function headersFor(endpoint: Endpoint, protocol: Protocol, prepared: PreparedRequest, timeoutMs: number, authorization: string | undefined, crossOrigin: boolean): MadeHeaders {
+  const last = crossOrigin ? undefined : lastHeaders.get(endpoint);
+  if (last && last.protocolHeaders === prepared.headers && last.timeoutMs === timeoutMs && last.authorization === authorization) return last;
+  const headers = requestHeaders(endpoint, [prepared.headers, protocol.attemptHeaders(timeoutMs)], authorization, crossOrigin);
+  const made = { protocolHeaders: prepared.headers, timeoutMs, authorization, headers, revealed: reveal(headers) };
+  if (!crossOrigin) lastHeaders.set(endpoint, made);
+  return made;
+}
+
 /**
  * Custom headers (tenant included) and credentials go only to the endpoint's own origin: a redirect
  * elsewhere gets the protocol headers alone.
  */
-function requestHeaders(endpoint: Endpoint, protocolHeaders: Array<Record<string, string>>, authorization: string | undefined, crossOrigin: boolean): HeaderList {
+function requestHeaders(endpoint: Endpoint, protocolHeaders: Array<Readonly<Record<string, string>>>, authorization: string | undefined, crossOrigin: boolean): HeaderList {
   const out: HeaderList = {};
   for (const headers of protocolHeaders) Object.assign(out, headers);
   out['user-agent'] = USER_AGENT;

@@ -24,7 +24,7 @@ export interface ProfileToSend {
 export interface PreparedRequest {
   /** Appended to the endpoint's base URL; may carry a query. */
   path: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   body: Uint8Array;
 }
 

@@ -71,13 +71,16 @@ function notAPushAnswer(type: string): string {
   return `not a Push API answer (${what}; Pyroscope answers 200 with ${CONTENT_TYPE}), nothing was stored: ${hint}`;
 }
 
+/** The same object for every request: an attempt then reuses the headers it made for the last one (attempt.ts). */
+const PUSH_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': CONTENT_TYPE, 'connect-protocol-version': '1' });
+
 /** The Connect Push API, unary, protobuf codec (what Alloy's pyroscope.write speaks). */
 export const PUSH_API: Protocol = {
   name: 'push',
   path: PUSH_PATH,
   prepare: ({ labels, bytes, id }) => ({
     path: PUSH_PATH,
-    headers: { 'content-type': CONTENT_TYPE, 'connect-protocol-version': '1' },
+    headers: PUSH_HEADERS,
     body: encodePushRequest(labels, bytes, id),
   }),
   attemptHeaders: (timeoutMs) => ({ 'connect-timeout-ms': String(timeoutMs) }),
