@@ -146,3 +146,19 @@ describe('a bug while delivering one profile is that result, exit 3, and the oth
     }
   });
 });
+
+describe('a stop while many small files are read (each read synchronously)', () => {
+  test('a stop (Ctrl-C) ends the reading within milliseconds: nothing sent, the input it stopped at named', () =>
+    withSlowReceiver(0, async (url, received) => {
+      const dir = tempDir();
+      const bytes = readFileSync(CPU);
+      for (let i = 0; i < 2000; i++) writeTemp(dir, `p${String(i).padStart(4, '0')}.pb.gz`, bytes);
+      const stop = new AbortController();
+      // Asked for when the reading begins, as a Ctrl-C is: without turns of the event loop while inputs
+      // are read, it would come only after the last one, and the run would go on to send.
+      const onInputs = () => void setImmediate(() => stop.abort(new RunStopped('interrupted', 'SIGINT')));
+      const run = push([dir], { url, serviceName: 'a' }, { signal: stop.signal, onInputs });
+      await assert.rejects(run, /p\d{4}\.pb\.gz: interrupted \(SIGINT\) while it was being read; nothing was sent/);
+      assert.equal(received.length, 0);
+    }));
+});
