@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type Dirent, realpathSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -274,7 +274,10 @@ function recordingFacts(bytes: Uint8Array): ProfileFacts {
   };
 }
 
-/** The hash an input is known by (`InputProfile.sha256`): a file read again must still have it. */
+/**
+ * The hash an input is known by (`InputProfile.sha256`): a file read again must still have it. The one-shot
+ * `crypto.hash` (Node 20.12), not a Hash object per input: a third of the time for a small file.
+ */
 export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }
