@@ -125,13 +125,13 @@ async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: P
       return { ok: false, kind: 'network', ...problem };
     }
     const text = excerpt(res);
-    const header = (name: string) => firstHeader(res.headers[name]);
     ctx.log?.(`← ${res.statusCode} in ${ctx.now() - started}ms${text ? `: ${text.slice(0, 200)}` : ''}`);
 
-    if (REDIRECTS.has(res.statusCode) && header('location')) {
+    const location = REDIRECTS.has(res.statusCode) ? res.header('location') : undefined;
+    if (location) {
       const stop = (detail: string): Outcome => ({ ok: false, kind: 'http', status: res.statusCode, statusText: statusText(res.statusCode), detail });
-      const next = URL.canParse(header('location') as string, url.href) ? new URL(header('location') as string, url) : undefined;
-      if (!next) return stop(`redirect to an invalid Location ${JSON.stringify(oneLine(header('location') as string))}`);
+      const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
+      if (!next) return stop(`redirect to an invalid Location ${JSON.stringify(oneLine(location))}`);
       if (!endpoint.followRedirects) return stop(`redirect to ${next} not followed (follow_redirects is off)`);
       if (hop + 1 > DEFAULTS.maxRedirects) return stop(`more than ${DEFAULTS.maxRedirects} redirects; last to ${next}`);
       if (url.protocol === 'https:' && next.protocol !== 'https:') return stop(`refused to follow a redirect from https to ${next}`);
@@ -144,9 +144,9 @@ async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: P
       hop--;
       continue;
     }
-    const answer = protocol.readAnswer(res.statusCode, header('content-type'), text);
+    const answer = protocol.readAnswer(res.statusCode, res.header('content-type'), text);
     if (answer.ok) return { ok: true, status: res.statusCode };
-    const retryAfterMs = parseRetryAfter(header('retry-after'), ctx.now());
+    const retryAfterMs = parseRetryAfter(res.header('retry-after'), ctx.now());
     return {
       ok: false,
       kind: 'http',
@@ -260,8 +260,4 @@ function formatHeaders(headers: HeaderList): string {
   return Object.entries(headers)
     .map(([k, v]) => `${k}: ${v instanceof Secret ? SECRET_PLACEHOLDER : v}`)
     .join('; ');
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

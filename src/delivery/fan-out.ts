@@ -182,9 +182,12 @@ function sendWithRetries(request: RequestHandle, bytes: Uint8Array, job: Job, la
  * delivered stays; a new profile not delivered is written to it. A spool that cannot be written is said,
  * and the profile stays `not-sent`: it is never reported as spooled when it is not.
  */
-async function settle(job: Job, endpoint: Endpoint, result: EndpointResult, deps: DeliverDeps, bytes?: Uint8Array): Promise<EndpointResult> {
-  const spool = deps.spool;
-  if (!spool) return result;
+function settle(job: Job, endpoint: Endpoint, result: EndpointResult, deps: DeliverDeps, bytes?: Uint8Array): EndpointResult | Promise<EndpointResult> {
+  // Without a spool there is nothing to wait for: no promise a result (a bulk run settles thousands).
+  return deps.spool ? settleInSpool(deps.spool, job, endpoint, result, deps, bytes) : result;
+}
+
+async function settleInSpool(spool: Spool, job: Job, endpoint: Endpoint, result: EndpointResult, deps: DeliverDeps, bytes?: Uint8Array): Promise<EndpointResult> {
   const { fromSpool } = job;
   try {
     if (fromSpool) {

@@ -12,7 +12,7 @@ import type * as Undici from 'undici';
 
 const require = createRequire(import.meta.url);
 const api = require('undici/lib/api/index.js') as Record<string, unknown>;
-const { parseHeaders } = require('undici/lib/core/util.js') as { parseHeaders(raw: Buffer[]): Headers };
+const { headerNameToString } = require('undici/lib/core/util.js') as { headerNameToString(name: Buffer): string };
 const DispatcherBase = require('undici/lib/dispatcher/dispatcher.js') as typeof Undici.Dispatcher;
 Object.assign(DispatcherBase.prototype, api);
 
@@ -47,15 +47,29 @@ function target(url: URL): { origin: string; path: string } {
   return t;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+const NO_BYTES = Buffer.alloc(0);
 
-/** An answer as `send` reads it: its status, headers, and the first `keep` bytes of its body. */
-export interface Answer {
-  statusCode: number;
-  headers: Headers;
-  bytes: Buffer;
+/** An answer as `send` reads it: its status, its headers, and the first `keep` bytes of its body. */
+export class Answer {
+  bytes: Buffer = NO_BYTES;
   /** The body's whole length, kept or not. */
-  total: number;
+  total = 0;
+
+  constructor(
+    readonly statusCode: number,
+    private readonly rawHeaders: Buffer[],
+  ) {}
+
+  /**
+   * A header's first value (`name` in lower case), read as undici's parseHeaders reads it: the few an
+   * attempt asks about are looked up when asked, not every header made an object's property.
+   */
+  header(name: string): string | undefined {
+    for (let i = 0; i < this.rawHeaders.length; i += 2) {
+      if (headerNameToString(this.rawHeaders[i] as Buffer) === name) return (this.rawHeaders[i + 1] as Buffer).toString('latin1');
+    }
+    return undefined;
+  }
 }
 
 export interface SendOptions {
@@ -69,7 +83,6 @@ export interface SendOptions {
   keep: number;
 }
 
-const NO_BYTES = Buffer.alloc(0);
 
 /**
  * One request and its whole answer, read without a stream: `request` gives each answer a Readable (and
@@ -115,7 +128,7 @@ class AnswerReader {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     // A 1xx answer (103 Early Hints) comes first, and the one that counts replaces it.
-    this.#answer = { statusCode, headers: parseHeaders(rawHeaders), bytes: NO_BYTES, total: 0 };
+    this.#answer = new Answer(statusCode, rawHeaders);
     return true;
   }
 
