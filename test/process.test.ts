@@ -98,14 +98,14 @@ describe('signals', () => {
   });
 });
 
-test('a run of many inputs keeps V8’s young generation at YOUNG_GENERATION_MAX (cli/small-heap.ts); left alone it grows past it', async () => {
+test('the CLI keeps V8’s young generation at YOUNG_GENERATION_MAX (cli/small-heap.ts); left alone it grows past it', async () => {
   // V8's flags are the process's: each case is a process of its own, allocating as a bulk run does
   // (most objects die young, enough survive a collection for V8 to want a bigger young generation).
   const largest = async (cap: boolean) => {
     const script = `
       import { getHeapSpaceStatistics } from 'node:v8';
-      const { preferSmallHeap } = await import(${JSON.stringify(new URL('../src/cli/small-heap.ts', import.meta.url).href)});
-      if (${cap}) preferSmallHeap();
+      const { capYoungGeneration } = await import(${JSON.stringify(new URL('../src/cli/small-heap.ts', import.meta.url).href)});
+      if (${cap}) capYoungGeneration();
       const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
       let largest = 0;
       const live = new Array(20000);

@@ -2,10 +2,11 @@ import { isatty } from 'node:tty';
 import { RunStopped } from '../errors.js';
 import { readStream } from '../stream.js';
 import { main } from './main.js';
-import { preferSmallHeap } from './small-heap.js';
+import { capYoungGeneration, preferSmallHeap } from './small-heap.js';
 
 /** The one place that touches the process: streams, environment, signals, the exit code (V8's start-up flags are bin/'s). */
 export async function runAsProcess(): Promise<void> {
+  capYoungGeneration();
   // A reader that goes away (`pyro-push … | head -1`) must not stop the pushes still under way.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
