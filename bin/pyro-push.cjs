@@ -46,7 +46,10 @@ function runBundle(file) {
   // level. Pushes are what runs most, unattended: another command's cache is replaced by a push's.
   const push = isPush(args);
   if (cache && (cachedData === undefined || script.cachedDataRejected || (push && !cache.push))) {
-    process.once('exit', () => cache.write(script.createCachedData(), push));
+    process.once('exit', () => {
+      require('./v8-flags.cjs').asAtStart();
+      cache.write(script.createCachedData(), push);
+    });
   }
   bundle.exports.run();
 }

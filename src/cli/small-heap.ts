@@ -34,8 +34,10 @@ function capped(): boolean {
  * A run of many inputs trades a little speed for a heap near what is live: `--optimize-for-size`, read at
  * every collection. V8 otherwise lets the old generation grow to ~4× what is live between full
  * collections, and a bulk run allocates briskly and keeps little (20 000 files: ~155 instead of ~101
- * MiB). It costs 5–11 % of the time, which a short run is better without. (A code cache written by such
- * a run is made under this flag; the next run makes it again: once.)
+ * MiB). It costs 5–11 % of the time, which a short run is better without.
+ *
+ * Both flags are put back to their defaults before the launcher makes a code cache (bin/v8-flags.cjs): a
+ * cache made under them would be rejected by every next run.
  */
 export function preferSmallHeap(): void {
   setFlagsFromString('--optimize-for-size');
