@@ -277,6 +277,16 @@ describe('inputs', () => {
       assert.match(run.stdout, /pushed 1 profile to 1 endpoint/);
     }));
 
+  test('one directory holding a file and a symlink to it: the file is sent once', () =>
+    withReceiver(undefined, async (r) => {
+      const dir = tempDir();
+      writeTemp(dir, 'f.pb.gz', readFileSync(CPU));
+      symlinkSync(join(dir, 'f.pb.gz'), join(dir, 'link.pb.gz'));
+      const run = await runCli([dir, '--url', r.url, '--service-name', 'a']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(r.requests(), 1);
+    }));
+
   test('a file changed between validation and sending: past the kept bounds it is refused by loadBytes, within them what was checked is sent', async () => {
     const path = writeTemp(tempDir(), 'p.pb.gz', readFileSync(CPU));
     const noStdin = { isTTY: false, read: async () => new Uint8Array() };
