@@ -7,20 +7,22 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * endpoints ~86 → ~75 MiB, 20 000 files ~100 → ~83 MiB with the cap.
  */
 export const YOUNG_GENERATION_MAX = 4 * 1024 * 1024;
-const POLL_MS = 10;
+/** How soon the size is looked at again: at first often, then, in a process that stays small (an idle `receive`), ever less. */
+const POLL_MS = { first: 10, max: 1000 };
 
 /**
  * Keeps V8's young generation at YOUNG_GENERATION_MAX once it gets there. V8 reads its maximum only when
  * the heap is made, before any of our code runs, but reads `--semi-space-growth-factor` whenever it would
  * grow it: once the young generation is big enough, a factor of 1 keeps it there. It gets there early in
- * a run, so its size is looked at now and every 10 ms until then, by a timer that never keeps the process
- * alive. (Set from the start instead, at 1 MiB, the factor cost a run with four endpoints 20 %: objects
- * still in use were promoted, and the old generation grew instead.)
+ * a run, so its size is looked at now and after 10, 20, 40 … ms (at most a second apart) until then, by
+ * a timer that never keeps the process alive. (Set from the start instead, at 1 MiB, the factor cost a
+ * run with four endpoints 20 %: objects still in use were promoted, and the old generation grew instead.)
  */
 export function capYoungGeneration(): void {
-  if (capped()) return;
-  const timer = setInterval(() => capped() && clearInterval(timer), POLL_MS);
-  timer.unref();
+  const look = (waitMs: number): void => {
+    if (!capped()) setTimeout(look, waitMs, Math.min(2 * waitMs, POLL_MS.max)).unref();
+  };
+  look(POLL_MS.first);
 }
 
 function capped(): boolean {
