@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as Undici from 'undici';
+import { DEFAULTS } from '../src/config/defaults.js';
 import { RunStopped } from '../src/errors.js';
 import { decodeProfile } from '../src/profile/pprof.js';
 import {
-  DEFAULT_SCRAPE_PROFILES,
   SCRAPE_MARGIN_MS,
   ScrapeError,
   type ScrapeTarget,
@@ -115,7 +115,8 @@ describe('scrapeTargets: --scrape BASE --profiles … --seconds N', () => {
     assert.deepEqual(table(scrapeTargets('https://app.internal', ['allocs'], 5)), [
       { profile: 'allocs', url: 'https://app.internal/debug/pprof/allocs', name: 'memory', labels: { __name__: 'memory', __delta__: 'false' }, cumulative: true, seconds: 0 },
     ]);
-    assert.deepEqual(DEFAULT_SCRAPE_PROFILES, ['cpu', 'heap', 'goroutine']);
+    // What --profiles means when it is not given (DEFAULTS, as --help and the README say it): Go profiles all.
+    assert.deepEqual(scrapeTargets('http://app:6060', DEFAULTS.scrapeProfiles.split(','), 1).map((t) => t.profile), ['cpu', 'heap', 'goroutine']);
   });
 
   test('keeps the order given, fetches a name given twice once, and takes a path as a prefix', () => {

@@ -49,9 +49,6 @@ export const GO_PROFILES = {
 export type GoProfile = keyof typeof GO_PROFILES;
 const KNOWN = Object.keys(GO_PROFILES) as GoProfile[];
 
-/** What `--profiles` means when it is not given: the issue's example, and what a CI run usually wants. */
-export const DEFAULT_SCRAPE_PROFILES: readonly GoProfile[] = ['cpu', 'heap', 'goroutine'];
-
 /** godeltaprof's paths (grafana/pyroscope-go godeltaprof/http/pprof): already deltas, recognised in URL inputs. */
 const GODELTAPROF: Record<string, string> = { delta_heap: 'memory', delta_mutex: 'mutex', delta_block: 'block' };
 
