@@ -12,14 +12,12 @@ import { decodeProfile } from '../src/profile/pprof.js';
 import {
   SCRAPE_MARGIN_MS,
   ScrapeError,
-  type ScrapeTarget,
   fetchProfile,
   scrapeAll,
-  scrapeTargets,
   scrapeTimeoutMs,
   scrapeTls,
-  targetForUrl,
 } from '../src/sources/scrape.js';
+import { type ScrapeTarget, scrapeTargets, targetForUrl } from '../src/sources/scrape-targets.js';
 import { createDispatcher } from '../src/transport/dispatcher.js';
 import { FIXTURES, SHARED_PROFILES } from './helpers.js';
 import { createPki } from './tls-helpers.js';
