@@ -5,14 +5,38 @@ export interface StreamRead {
 }
 
 /**
- * The one stream reader (stdin, a request body, an answer's body): reads to the end so the other side
- * is never left blocked, keeps the first `keep` bytes, and stops waiting when `signal` aborts.
+ * The first `keep` bytes of a body given chunk by chunk, and its whole length: what every reader of a
+ * body here keeps (a stream to its end, the receiver's request bodies, an attempt's answer). A body of one
+ * chunk is taken as it is, not copied.
+ */
+export class KeptPrefix {
+  /** Made with the first chunk: most answers a bulk run reads are empty. */
+  #chunks: Buffer[] | undefined;
+  #kept = 0;
+  #total = 0;
+
+  constructor(private readonly keep = Infinity) {}
+
+  add(chunk: Buffer): void {
+    this.#total += chunk.length;
+    if (this.#kept >= this.keep) return;
+    const part = chunk.length <= this.keep - this.#kept ? chunk : chunk.subarray(0, this.keep - this.#kept);
+    (this.#chunks ??= []).push(part);
+    this.#kept += part.length;
+  }
+
+  read(): StreamRead {
+    const chunks = this.#chunks ?? [];
+    return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#kept), total: this.#total };
+  }
+}
+
+/**
+ * The one stream reader (stdin, an OAuth2 token answer): reads to the end so the other side is never left
+ * blocked, keeps the first `keep` bytes, and stops waiting when `signal` aborts.
  */
 export async function readStream(stream: AsyncIterable<unknown>, opts: { keep?: number; signal?: AbortSignal } = {}): Promise<StreamRead> {
-  const keep = opts.keep ?? Infinity;
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  let total = 0;
+  const body = new KeptPrefix(opts.keep);
   const abort = opts.signal && abortPromise(opts.signal);
   const iterator = stream[Symbol.asyncIterator]();
   try {
@@ -20,19 +44,13 @@ export async function readStream(stream: AsyncIterable<unknown>, opts: { keep?: 
       const next = iterator.next();
       const step = (abort ? await Promise.race([next, abort.promise]) : await next) as IteratorResult<unknown>;
       if (step.done) break;
-      const chunk = typeof step.value === 'string' ? Buffer.from(step.value) : Buffer.from(step.value as Uint8Array);
-      total += chunk.length;
-      if (kept < keep) {
-        const part = chunk.length <= keep - kept ? chunk : chunk.subarray(0, keep - kept);
-        chunks.push(part);
-        kept += part.length;
-      }
+      body.add(typeof step.value === 'string' ? Buffer.from(step.value) : Buffer.from(step.value as Uint8Array));
     }
   } finally {
     abort?.dispose();
     if (opts.signal?.aborted) await iterator.return?.();
   }
-  return { bytes: Buffer.concat(chunks), total };
+  return body.read();
 }
 
 function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {

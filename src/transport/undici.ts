@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
+import { KeptPrefix } from '../stream.js';
 
 const require = createRequire(import.meta.url);
 const api = require('undici/lib/api/index.js') as Record<string, unknown>;
@@ -104,15 +105,15 @@ export function send(url: URL, { dispatcher, method, headers, body, signal, keep
 class AnswerReader {
   #abort: ((reason: unknown) => void) | undefined;
   #answer: Answer | undefined;
-  #chunks: Buffer[] | undefined;
-  #kept = 0;
+  #body: KeptPrefix;
 
   constructor(
     private readonly signal: AbortSignal,
-    private readonly keep: number,
+    keep: number,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (err: unknown) => void,
   ) {
+    this.#body = new KeptPrefix(keep);
     signal.addEventListener('abort', this, { once: true });
   }
 
@@ -133,12 +134,7 @@ class AnswerReader {
   }
 
   onData(chunk: Buffer): boolean {
-    (this.#answer as Answer).total += chunk.length;
-    if (this.#kept < this.keep) {
-      const part = chunk.length <= this.keep - this.#kept ? chunk : chunk.subarray(0, this.keep - this.#kept);
-      (this.#chunks ??= []).push(part);
-      this.#kept += part.length;
-    }
+    this.#body.add(chunk);
     return true;
   }
 
@@ -146,7 +142,7 @@ class AnswerReader {
     this.signal.removeEventListener('abort', this);
     // undici completes a request only after its final headers.
     const answer = this.#answer as Answer;
-    if (this.#chunks) answer.bytes = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    ({ bytes: answer.bytes, total: answer.total } = this.#body.read());
     this.resolve(answer);
   }
 
