@@ -215,18 +215,9 @@ function requestHeaders(endpoint: Endpoint, protocolHeaders: Array<Readonly<Reco
   for (const headers of protocolHeaders) Object.assign(out, headers);
   out['user-agent'] = USER_AGENT;
   if (crossOrigin) return out;
-  for (const [name, value] of endpointHeaders(endpoint)) out[name] = value;
+  for (const { name, value } of endpoint.headers.values()) out[name.toLowerCase()] = value;
   if (authorization !== undefined) out.authorization = Secret.of(authorization);
   return out;
-}
-
-const headerLists = new WeakMap<Endpoint, Array<[string, string | Secret]>>();
-
-/** The endpoint's own headers (names in lower case), listed once per endpoint rather than once per request. */
-function endpointHeaders(endpoint: Endpoint): Array<[string, string | Secret]> {
-  let list = headerLists.get(endpoint);
-  if (!list) headerLists.set(endpoint, (list = [...endpoint.headers.values()].map(({ name, value }) => [name.toLowerCase(), value])));
-  return list;
 }
 
 function oneLine(text: string): string {
