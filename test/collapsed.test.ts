@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Profile } from 'pprof-format';
 import { PyroPushError } from '../src/errors.js';
 import {
@@ -17,6 +18,7 @@ import {
 import { FORMATS_UNDERSTOOD, detectFormat, parseFormat, resolveFormat, sniffFormat, unknownFormatMessage } from '../src/profile/formats.js';
 import { deriveProfileName } from '../src/profile/name.js';
 import { ProfileError, decodeProfile } from '../src/profile/pprof.js';
+import { readInput } from '../src/sources/inputs.js';
 import { FIXTURES, ROOT, SHARED_PROFILES, tempDir } from './helpers.js';
 
 const SHARED_FORMATS = join(ROOT, '../shared/formats');
@@ -336,6 +338,25 @@ describe('input formats by content', () => {
     };
     for (const [file, format] of Object.entries(want)) assert.equal(detectFormat(readFileSync(join(FIXTURES, file))), format, file);
     assert.deepEqual(readdirSync(COLLAPSED).sort(), Object.keys(want).filter((f) => f.startsWith('collapsed/')).map((f) => f.slice(10)).sort());
+  });
+
+  test('binary input the sniff would not call pprof is still checked as pprof: the check, like the server, decides', async () => {
+    // A sample type with a field profile.proto does not have: the server's decoder skips it and takes the
+    // profile; the sniff's look at sample types is stricter. A push reads it as pprof, sending what the server takes.
+    const valueType = new BinaryWriter().uint32((1 << 3) | WireType.Varint).int64(1).uint32((2 << 3) | WireType.Varint).int64(2).uint32((3 << 3) | WireType.Varint).int64(7).finish();
+    const sample = new BinaryWriter().uint32((2 << 3) | WireType.Varint).int64(5).finish();
+    const w = new BinaryWriter().uint32((1 << 3) | WireType.LengthDelimited).bytes(valueType).uint32((2 << 3) | WireType.LengthDelimited).bytes(sample);
+    for (const s of ['', 'samples', 'count']) w.uint32((6 << 3) | WireType.LengthDelimited).string(s);
+    const bytes = w.finish();
+    assert.equal(detectFormat(bytes), 'unknown');
+    assert.deepEqual(decodeProfile(bytes).sampleTypeUnits, ['samples/count']);
+    const file = join(tempDir(), 'extra-field.pb');
+    writeFileSync(file, bytes);
+    const stdin = { isTTY: false, read: async () => new Uint8Array() };
+    assert.equal((await readInput(file, stdin)).format, 'pprof');
+    // What is none of the formats is still said to be none of them, as the sniff says it.
+    writeFileSync(file, 'hello\x01world');
+    await assert.rejects(readInput(file, stdin), { message: `${file}: ${unknownFormatMessage(readFileSync(file))}` });
   });
 
   test('converted profiles are pprof; edge cases of the sniff', () => {

@@ -27,11 +27,19 @@ export interface Detection {
   gzipped: boolean;
   /** A gzip's whole content, when the sniff had to inflate all of it anyway: the pprof check takes it as is. */
   inflated?: Uint8Array;
+  /** Called pprof without looking at its fields (`presumePprof`): only the pprof check can tell. */
+  presumed?: boolean;
 }
 
 export interface SniffOptions {
   /** `bytes` is only the start of the input (a file's head, read so that a long file is not read twice). */
   partial?: boolean;
+  /**
+   * Content that is neither JFR nor collapsed stacks is called pprof without the walk over its fields:
+   * for a caller that checks it as pprof next, which walks all of it anyway (a third of the check of a
+   * small profile). When that check fails, the caller sniffs again without this, to say which it was.
+   */
+  presumePprof?: boolean;
 }
 
 export function detectFormat(bytes: Uint8Array, opts: SniffOptions = {}): DetectedFormat {
@@ -49,10 +57,15 @@ export function detectFormat(bytes: Uint8Array, opts: SniffOptions = {}): Detect
  */
 export function sniffFormat(bytes: Uint8Array, opts: SniffOptions = {}): Detection {
   const whole = !opts.partial;
-  if (!isGzip(bytes)) return { format: sniffContent(bytes.subarray(0, SNIFF_BYTES), whole && bytes.length <= SNIFF_BYTES), gzipped: false };
+  const presume = opts.presumePprof === true;
+  if (!isGzip(bytes)) return detection(sniffContent(bytes.subarray(0, SNIFF_BYTES), whole && bytes.length <= SNIFF_BYTES, presume), false, presume);
   const head = gunzipHead(bytes, whole);
   if (head === undefined) return { format: 'pprof', gzipped: true };
-  return { format: sniffContent(head.bytes, head.complete), gzipped: true, ...(head.inflated && { inflated: head.inflated }) };
+  return { ...detection(sniffContent(head.bytes, head.complete, presume), true, presume), ...(head.inflated && { inflated: head.inflated }) };
+}
+
+function detection(format: DetectedFormat, gzipped: boolean, presumed: boolean): Detection {
+  return presumed && format === 'pprof' ? { format, gzipped, presumed } : { format, gzipped };
 }
 
 /** A `--format` value, or a clear refusal listing the values taken. */
@@ -67,12 +80,15 @@ export function resolveFormat(bytes: Uint8Array, forced?: InputFormat, opts: Sni
   return identifyInput(bytes, forced, opts).format;
 }
 
-/** resolveFormat, with the gzip's content when the sniff inflated all of it (so that it is inflated once). */
-export function identifyInput(bytes: Uint8Array, forced?: InputFormat, opts: SniffOptions = {}): { format: InputFormat; inflated?: Uint8Array } {
+/**
+ * resolveFormat, with the gzip's content when the sniff inflated all of it (so that it is inflated once),
+ * and whether pprof was only presumed (`presumePprof`).
+ */
+export function identifyInput(bytes: Uint8Array, forced?: InputFormat, opts: SniffOptions = {}): { format: InputFormat; inflated?: Uint8Array; presumed?: boolean } {
   if (forced !== undefined) return { format: forced };
-  const { format, inflated } = sniffFormat(bytes, opts);
+  const { format, inflated, presumed } = sniffFormat(bytes, opts);
   if (format === 'unknown') throw new ProfileError(unknownFormatMessage(bytes));
-  return { format, ...(inflated && { inflated }) };
+  return { format, ...(inflated && { inflated }), ...(presumed && { presumed }) };
 }
 
 /** The one line for an input that is none of the formats understood. */
@@ -89,11 +105,11 @@ export function unknownFormatMessage(bytes: Uint8Array): string {
   return `not a pprof profile${why}, collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`;
 }
 
-function sniffContent(head: Uint8Array, complete: boolean): DetectedFormat {
+function sniffContent(head: Uint8Array, complete: boolean, presumePprof: boolean): DetectedFormat {
   if (head.length === 0) return 'unknown';
   if (startsWith(head, JFR_MAGIC)) return 'jfr';
   if (looksCollapsed(head, complete)) return 'collapsed';
-  if (looksPprof(head, complete)) return 'pprof';
+  if (presumePprof || looksPprof(head, complete)) return 'pprof';
   return 'unknown';
 }
 

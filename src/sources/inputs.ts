@@ -251,15 +251,28 @@ export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes'
 function check(name: string, bytes: Uint8Array, opts: ReadOptions, facts: SharedFacts): Omit<InputProfile, 'path' | 'bytes'> & { converted?: ConvertedProfile } {
   try {
     // Empty is said as every other pprof problem is (formats.ts would list every format it reads).
-    const { format, inflated } = bytes.length === 0 ? { format: 'pprof' as const, inflated: undefined } : identifyInput(bytes, opts.format);
+    const { format, inflated, presumed } = bytes.length === 0 ? { format: 'pprof' as const } : identifyInput(bytes, opts.format, { presumePprof: true });
     if (format === 'jfr') return { name, format, sha256: sha256(bytes), ...recordingFacts(bytes) };
     if (format === 'collapsed') {
       const converted = convertCollapsed(bytes, opts.sampleRateHz === undefined ? {} : { sampleRateHz: opts.sampleRateHz });
       return { name, format, sha256: sha256(converted.bytes), ...facts.share(decodeProfile(converted.bytes)), converted };
     }
-    return { name, format, sha256: sha256(bytes), ...facts.share(decodeProfile(bytes, inflated)) };
+    return { name, format, sha256: sha256(bytes), ...facts.share(checkPprof(bytes, inflated, presumed === true, opts)) };
   } catch (err) {
     if (err instanceof ProfileError) throw usageError(`${name}: ${err.message}`, 'INPUT', err);
+    throw err;
+  }
+}
+
+/**
+ * decodeProfile; an input that was only presumed pprof and fails it is sniffed properly, so that one that
+ * is none of the formats read is told so (identifyInput throws), as it would have been before the check.
+ */
+function checkPprof(bytes: Uint8Array, inflated: Uint8Array | undefined, presumed: boolean, opts: ReadOptions): ProfileFacts {
+  try {
+    return decodeProfile(bytes, inflated);
+  } catch (err) {
+    if (presumed && err instanceof ProfileError) identifyInput(bytes, opts.format);
     throw err;
   }
 }
