@@ -10,12 +10,18 @@ import { SERVER_LIMITS } from './server-limits.js';
 // Field numbers of google/pprof profile.proto (the server's copy: api/google/v1/profile.proto).
 const P = { sampleType: 1, sample: 2, mapping: 3, location: 4, function: 5, stringTable: 6, timeNanos: 9, durationNanos: 10, periodType: 11, comment: 13 } as const;
 
+/** A ValueType's string indexes. */
+export interface ValueTypeRefs {
+  type: number;
+  unit: number;
+}
+
 /** What the pass collects; string references are kept as indexes and resolved once the table is known. */
 export interface Scan {
   strings: Uint8Array[];
   firstInvalidUtf8: number;
-  sampleTypes: Array<{ type: bigint; unit: bigint }>;
-  periodType: { type: bigint; unit: bigint } | undefined;
+  sampleTypes: ValueTypeRefs[];
+  periodType: ValueTypeRefs | undefined;
   timeNanos: bigint;
   durationNanos: bigint;
   sampleCount: number;
@@ -23,27 +29,51 @@ export interface Scan {
   encodedSize: number;
   /** Of the first sample over the server's label limit. */
   tooManyLabels: number;
+  /** Each number of values a sample has, in the order first seen. */
   valueCounts: Set<number>;
   locationId0: boolean;
   functionId0: boolean;
   /** Largest and smallest index per checked reference kind (`>= len` is what the server refuses). */
-  refs: Map<RefKind, { max: bigint; min: bigint }>;
-  /** Per stored sample, its string (key, value) index pairs, deduplicated by signature. */
-  labelSets: Map<string, Array<[bigint, bigint]>>;
+  refs: RefRange;
+  /** Per stored sample, its string (key, value) index pairs, flat, deduplicated by signature. */
+  labelSets: Map<string, number[]>;
 }
 
-export type RefKind = 'sampleType' | 'labelKeyStr' | 'labelNumUnit' | 'functionName' | 'functionSystemName' | 'functionFilename' | 'mappingFilename' | 'mappingBuildId';
+/** The string references the server checks, each with its own range. */
+export const REF = { sampleType: 0, labelKeyStr: 1, labelNumUnit: 2, functionName: 3, functionSystemName: 4, functionFilename: 5, mappingFilename: 6, mappingBuildId: 7 } as const;
+export type RefKind = (typeof REF)[keyof typeof REF];
+
+/** The largest and smallest index seen per kind of reference, in two arrays: no object per reference. */
+export class RefRange {
+  readonly #max = new Float64Array(8).fill(-Infinity);
+  readonly #min = new Float64Array(8).fill(Infinity);
+
+  note(kind: RefKind, index: number): void {
+    if (index > (this.#max[kind] as number)) this.#max[kind] = index;
+    if (index < (this.#min[kind] as number)) this.#min[kind] = index;
+  }
+
+  /** undefined when no reference of the kind was seen. */
+  range(kind: RefKind): { max: number; min: number } | undefined {
+    const max = this.#max[kind] as number;
+    return max === -Infinity ? undefined : { max, min: this.#min[kind] as number };
+  }
+}
 
 /** The server's check and message per reference kind, in validateStringTableAccess's order. */
-export const STRING_REFS: Array<[RefKind, string, string]> = [
-  ['sampleType', 'sample type', 'sample type type string index out of range'],
-  ['labelKeyStr', 'sample label key or value', 'sample label string index out of range'],
-  ['functionName', 'function name', 'function name string index out of range'],
-  ['functionSystemName', 'function system name', 'function system name index string out of range'],
-  ['functionFilename', 'function file name', 'function file name string index out of range'],
-  ['mappingFilename', 'mapping file name', 'mapping file name string index out of range'],
-  ['mappingBuildId', 'mapping build id', 'mapping build id string index out of range'],
+export const STRING_REFS: Array<{ kind: RefKind; what: string; message: string }> = [
+  { kind: REF.sampleType, what: 'sample type', message: 'sample type type string index out of range' },
+  { kind: REF.labelKeyStr, what: 'sample label key or value', message: 'sample label string index out of range' },
+  { kind: REF.functionName, what: 'function name', message: 'function name string index out of range' },
+  { kind: REF.functionSystemName, what: 'function system name', message: 'function system name index string out of range' },
+  { kind: REF.functionFilename, what: 'function file name', message: 'function file name string index out of range' },
+  { kind: REF.mappingFilename, what: 'mapping file name', message: 'mapping file name string index out of range' },
+  { kind: REF.mappingBuildId, what: 'mapping build id', message: 'mapping build id string index out of range' },
 ];
+
+// The pass is written for the many small profiles of a bulk run, checked while V8 still interprets it:
+// a message's fields are walked in a loop of its own (no callback per field or message), tags are taken
+// by index (destructuring walks an iterator), and varints are numbers (see `varint`).
 
 export function scanProfile(raw: Uint8Array): Scan {
   const s: Scan = {
@@ -60,35 +90,47 @@ export function scanProfile(raw: Uint8Array): Scan {
     valueCounts: new Set(),
     locationId0: false,
     functionId0: false,
-    refs: new Map(),
+    refs: new RefRange(),
     labelSets: new Map(),
   };
   const r = new BinaryReader(raw);
+  const lastValueCount = { n: -1 };
   let size = 0;
   let comments = 0;
   while (r.pos < r.len) {
     const start = r.pos;
-    const [field, wt] = r.tag();
+    const tag = r.tag();
+    const field = tag[0];
+    const wt = tag[1];
     switch (field) {
       case P.sampleType: {
-        const vt = { type: 0n, unit: 0n };
-        size += nested(r, wt, (end) => valueType(r, end, vt));
+        const vt = { type: 0, unit: 0 };
+        const end = messageEnd(r, wt);
+        size += nestedSize(valueType(r, end, vt), r, end);
         s.sampleTypes.push(vt);
-        ref(s, 'sampleType', vt.type);
+        s.refs.note(REF.sampleType, vt.type);
         break;
       }
-      case P.sample:
-        size += nested(r, wt, (end) => sample(r, end, s));
+      case P.sample: {
+        const end = messageEnd(r, wt);
+        size += nestedSize(sample(r, end, s, lastValueCount), r, end);
         break;
-      case P.mapping:
-        size += nested(r, wt, (end) => mapping(r, end, s));
+      }
+      case P.mapping: {
+        const end = messageEnd(r, wt);
+        size += nestedSize(mapping(r, end, s), r, end);
         break;
-      case P.location:
-        size += nested(r, wt, (end) => location(r, end, s));
+      }
+      case P.location: {
+        const end = messageEnd(r, wt);
+        size += nestedSize(location(r, end, s), r, end);
         break;
-      case P.function:
-        size += nested(r, wt, (end) => func(r, end, s));
+      }
+      case P.function: {
+        const end = messageEnd(r, wt);
+        size += nestedSize(func(r, end, s), r, end);
         break;
+      }
       case P.stringTable: {
         expectWire(wt, WireType.LengthDelimited);
         const text = r.bytes();
@@ -98,27 +140,26 @@ export function scanProfile(raw: Uint8Array): Scan {
         break;
       }
       case P.periodType: {
-        const vt = { type: 0n, unit: 0n };
-        size += nested(r, wt, (end) => valueType(r, end, vt));
+        const vt = { type: 0, unit: 0 };
+        const end = messageEnd(r, wt);
+        size += nestedSize(valueType(r, end, vt), r, end);
         s.periodType = vt;
         break;
       }
       case P.comment:
-        comments += packed(r, wt, () => undefined);
+        comments += skipPacked(r, wt);
         break;
       case 7: case 8: case 12: case 14:
-        size += scalar(r, wt, start)[1];
+        size += scalarSize(varint(r, wt), r, start);
         break;
       case P.timeNanos: {
-        const [value, n] = scalar(r, wt, start);
-        s.timeNanos = value;
-        size += n;
+        s.timeNanos = int64(r, wt);
+        size += s.timeNanos === 0n ? 0 : r.pos - start;
         break;
       }
       case P.durationNanos: {
-        const [value, n] = scalar(r, wt, start);
-        s.durationNanos = value;
-        size += n;
+        s.durationNanos = int64(r, wt);
+        size += s.durationNanos === 0n ? 0 : r.pos - start;
         break;
       }
       default:
@@ -130,21 +171,37 @@ export function scanProfile(raw: Uint8Array): Scan {
   return s;
 }
 
-
-function ref(s: Scan, kind: RefKind, index: bigint): void {
-  const r = s.refs.get(kind);
-  if (!r) s.refs.set(kind, { max: index, min: index });
-  else {
-    if (index > r.max) r.max = index;
-    if (index < r.min) r.min = index;
-  }
-}
-
 // The wire walkers below return each message's size as vtproto re-encodes it: zero scalars left out,
 // repeated numbers packed, unknown fields kept as written. Varints count at their written length.
 
 function expectWire(actual: WireType, expected: WireType): void {
   if (actual !== expected) throw new Error(`wrong wireType = ${actual}`);
+}
+
+/**
+ * A varint field's value as a number. One of up to four bytes (under 2^28: every id, index and count in
+ * practice) is the library's uint32 read; a longer one is read again as the int64 it is, exact up to
+ * 2^53 (the nearest double beyond, which keeps its sign, and zero apart). The sign and zero-ness are what
+ * the checks need; a BigInt per value is what a small profile's check spent most of its time making.
+ */
+function varint(r: BinaryReader, wt: WireType): number {
+  expectWire(wt, WireType.Varint);
+  const at = r.pos;
+  const low = r.uint32();
+  if (r.pos - at <= 4) return low;
+  r.pos = at;
+  return Number(r.int64());
+}
+
+/** A varint field read exactly: the profile's time and duration. */
+function int64(r: BinaryReader, wt: WireType): bigint {
+  expectWire(wt, WireType.Varint);
+  return BigInt(r.int64());
+}
+
+/** A scalar's re-encoded size: its tag and varint as written, nothing when it is 0. */
+function scalarSize(value: number, r: BinaryReader, tagStart: number): number {
+  return value === 0 ? 0 : r.pos - tagStart;
 }
 
 /** Bytes of the varint that prefixes a length; a size, not an encoding. */
@@ -157,45 +214,32 @@ function lengthSize(n: number): number {
   return bytes;
 }
 
-/** A length-delimited sub-message: `read` walks it to `end` and returns its body size. */
-function nested(r: BinaryReader, wt: WireType, read: (end: number) => number): number {
+/** Where a length-delimited sub-message that starts here ends. */
+function messageEnd(r: BinaryReader, wt: WireType): number {
   expectWire(wt, WireType.LengthDelimited);
   const len = r.uint32();
   const end = r.pos + len;
   if (end > r.len) throw new RangeError('premature EOF');
-  const body = read(end);
+  return end;
+}
+
+/** A sub-message walked to its end: its re-encoded size with tag and length, from its body's. */
+function nestedSize(body: number, r: BinaryReader, end: number): number {
   if (r.pos !== end) throw new RangeError('premature EOF');
   return 1 + lengthSize(body) + body;
 }
 
-/** A scalar varint field and its re-encoded size (0 when the value is 0). */
-function scalar(r: BinaryReader, wt: WireType, tagStart: number): [bigint, number] {
-  expectWire(wt, WireType.Varint);
-  const value = BigInt(r.int64());
-  return [value, value === 0n ? 0 : r.pos - tagStart];
-}
-
-/** A repeated varint field, packed or not; calls `each` per value and returns the payload bytes. */
-function packed(r: BinaryReader, wt: WireType, each: (value: bigint) => void): number {
-  if (wt === WireType.Varint) {
-    const start = r.pos;
-    each(BigInt(r.int64()));
+/** A repeated varint field, packed or not, read past; returns the payload bytes. */
+function skipPacked(r: BinaryReader, wt: WireType): number {
+  const start = r.pos;
+  if (wt !== WireType.LengthDelimited) {
+    varint(r, wt);
     return r.pos - start;
   }
-  expectWire(wt, WireType.LengthDelimited);
-  const len = r.uint32();
-  const end = r.pos + len;
-  if (end > r.len) throw new RangeError('premature EOF');
-  while (r.pos < end) each(BigInt(r.int64()));
+  const end = messageEnd(r, wt);
+  const len = end - r.pos;
+  while (r.pos < end) varint(r, WireType.Varint);
   if (r.pos !== end) throw new RangeError('premature EOF');
-  return len;
-}
-
-/** A length-delimited field's length, the reader moved past it (as `bytes()`, without making a view). */
-function skipBytes(r: BinaryReader): number {
-  const len = r.uint32();
-  r.pos += len;
-  if (r.pos > r.len) throw new RangeError('premature EOF');
   return len;
 }
 
@@ -203,29 +247,30 @@ function packedSize(payload: number): number {
   return payload === 0 ? 0 : 1 + lengthSize(payload) + payload;
 }
 
-/** Walks a message of scalar fields; `onField` gets each known one, unknown fields are kept as written. */
-function scalars(r: BinaryReader, end: number, known: number, onField: (field: number, value: bigint) => void): number {
+/** `ValueType { int64 type = 1; int64 unit = 2; }`; unknown fields are kept as written. */
+function valueType(r: BinaryReader, end: number, vt: ValueTypeRefs): number {
   let size = 0;
   while (r.pos < end) {
     const start = r.pos;
-    const [field, wt] = r.tag();
-    if (field <= known) {
-      const [value, n] = scalar(r, wt, start);
-      size += n;
-      onField(field, value);
-    } else {
-      r.skip(wt, field);
-      size += r.pos - start;
-    }
+    const tag = r.tag();
+    const field = tag[0];
+    if (field === 1 || field === 2) {
+      const value = varint(r, tag[1]);
+      if (field === 1) vt.type = value;
+      else vt.unit = value;
+      size += scalarSize(value, r, start);
+    } else size += skipField(r, tag[1], field, start);
   }
   return size;
 }
 
-function valueType(r: BinaryReader, end: number, vt: { type: bigint; unit: bigint }): number {
-  return scalars(r, end, 2, (field, value) => (field === 1 ? (vt.type = value) : (vt.unit = value)));
+/** An unknown field, kept as written: its size. */
+function skipField(r: BinaryReader, wt: WireType, field: number, start: number): number {
+  r.skip(wt, field);
+  return r.pos - start;
 }
 
-function sample(r: BinaryReader, end: number, s: Scan): number {
+function sample(r: BinaryReader, end: number, s: Scan, lastValueCount: { n: number }): number {
   let size = 0;
   let locations = 0;
   let valueBytes = 0;
@@ -233,110 +278,150 @@ function sample(r: BinaryReader, end: number, s: Scan): number {
   let negative = false;
   let nonZero = false;
   let labels = 0;
-  const pairs: Array<[bigint, bigint]> = [];
+  let pairs: number[] | undefined;
   while (r.pos < end) {
     const start = r.pos;
-    const [field, wt] = r.tag();
+    const tag = r.tag();
+    const field = tag[0];
+    const wt = tag[1];
     if (field === 1) {
       // Only the length counts: skipped without a view of the bytes (a 65 MiB profile has a million).
-      if (wt === WireType.LengthDelimited) locations += skipBytes(r);
-      else locations += packed(r, wt, () => undefined);
+      if (wt === WireType.LengthDelimited) {
+        const stop = messageEnd(r, wt);
+        locations += stop - r.pos;
+        r.pos = stop;
+      } else {
+        const at = r.pos;
+        varint(r, wt);
+        locations += r.pos - at;
+      }
     } else if (field === 2) {
-      // packed() inlined: no closure per sample.
       if (wt === WireType.Varint) {
         const at = r.pos;
-        const v = BigInt(r.int64());
+        const v = varint(r, wt);
         values++;
-        if (v < 0n) negative = true;
-        else if (v !== 0n) nonZero = true;
+        if (v < 0) negative = true;
+        else if (v !== 0) nonZero = true;
         valueBytes += r.pos - at;
       } else {
-        expectWire(wt, WireType.LengthDelimited);
-        const len = r.uint32();
-        const stop = r.pos + len;
-        if (stop > r.len) throw new RangeError('premature EOF');
+        const stop = messageEnd(r, wt);
+        valueBytes += stop - r.pos;
         while (r.pos < stop) {
-          const v = BigInt(r.int64());
+          const v = varint(r, WireType.Varint);
           values++;
-          if (v < 0n) negative = true;
-          else if (v !== 0n) nonZero = true;
+          if (v < 0) negative = true;
+          else if (v !== 0) nonZero = true;
         }
         if (r.pos !== stop) throw new RangeError('premature EOF');
-        valueBytes += len;
       }
     } else if (field === 3) {
       labels++;
-      let key = 0n;
-      let str = 0n;
-      size += nested(r, wt, (e) =>
-        scalars(r, e, 4, (f, v) => {
+      const stop = messageEnd(r, wt);
+      let key = 0;
+      let str = 0;
+      let body = 0;
+      while (r.pos < stop) {
+        const at = r.pos;
+        const t = r.tag();
+        const f = t[0];
+        if (f >= 1 && f <= 4) {
+          const v = varint(r, t[1]);
           if (f === 1) key = v;
           else if (f === 2) str = v;
-          else if (f === 4) ref(s, 'labelNumUnit', v);
-        }),
-      );
-      ref(s, 'labelKeyStr', key);
-      ref(s, 'labelKeyStr', str);
+          else if (f === 4) s.refs.note(REF.labelNumUnit, v);
+          body += scalarSize(v, r, at);
+        } else body += skipField(r, t[1], f, at);
+      }
+      size += nestedSize(body, r, stop);
+      s.refs.note(REF.labelKeyStr, key);
+      s.refs.note(REF.labelKeyStr, str);
       // The server drops numeric labels (str 0) before it groups samples.
-      if (str !== 0n) pairs.push([key, str]);
-    } else {
-      r.skip(wt, field);
-      size += r.pos - start;
-    }
+      if (str !== 0) (pairs ??= []).push(key, str);
+    } else size += skipField(r, wt, field, start);
   }
   s.sampleCount++;
-  s.valueCounts.add(values);
+  if (values !== lastValueCount.n) {
+    s.valueCounts.add(values);
+    lastValueCount.n = values;
+  }
   if (labels > SERVER_LIMITS.maxSampleLabels && s.tooManyLabels === 0) s.tooManyLabels = labels;
   if (!negative && nonZero) {
     s.storedSampleCount++;
-    const sig =
-      pairs.length === 0
-        ? ''
-        : pairs
-            .map(([k, v]) => `${k}:${v}`)
-            .sort()
-            .join(',');
-    if (!s.labelSets.has(sig)) s.labelSets.set(sig, pairs);
+    const sig = pairs === undefined ? '' : labelSignature(pairs);
+    if (!s.labelSets.has(sig)) s.labelSets.set(sig, pairs ?? []);
   }
   return size + packedSize(locations) + packedSize(valueBytes);
 }
 
-function mapping(r: BinaryReader, end: number, s: Scan): number {
-  return scalars(r, end, 10, (field, value) => {
-    if (field === 5) ref(s, 'mappingFilename', value);
-    else if (field === 6) ref(s, 'mappingBuildId', value);
-  });
+/** The same (key, value) pairs in any order give the same signature. */
+function labelSignature(pairs: number[]): string {
+  const each: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) each.push(`${pairs[i]}:${pairs[i + 1]}`);
+  return each.sort().join(',');
 }
 
-function location(r: BinaryReader, end: number, s: Scan): number {
+/** Mapping: fields 1–10 are scalars; 5 and 6 name strings. */
+function mapping(r: BinaryReader, end: number, s: Scan): number {
   let size = 0;
-  let id = 0n;
   while (r.pos < end) {
     const start = r.pos;
-    const [field, wt] = r.tag();
-    if (field === 4) size += nested(r, wt, (e) => scalars(r, e, 3, () => undefined));
-    else if (field <= 5) {
-      const [value, n] = scalar(r, wt, start);
-      if (field === 1) id = value;
-      size += n;
-    } else {
-      r.skip(wt, field);
-      size += r.pos - start;
-    }
+    const tag = r.tag();
+    const field = tag[0];
+    if (field >= 1 && field <= 10) {
+      const value = varint(r, tag[1]);
+      if (field === 5) s.refs.note(REF.mappingFilename, value);
+      else if (field === 6) s.refs.note(REF.mappingBuildId, value);
+      size += scalarSize(value, r, start);
+    } else size += skipField(r, tag[1], field, start);
   }
-  if (id === 0n) s.locationId0 = true;
   return size;
 }
 
+/** Location: id, mapping id, address and is_folded are scalars; each line (4) is a message of three. */
+function location(r: BinaryReader, end: number, s: Scan): number {
+  let size = 0;
+  let id = 0;
+  while (r.pos < end) {
+    const start = r.pos;
+    const tag = r.tag();
+    const field = tag[0];
+    if (field === 4) {
+      const stop = messageEnd(r, tag[1]);
+      let body = 0;
+      while (r.pos < stop) {
+        const at = r.pos;
+        const t = r.tag();
+        body += t[0] >= 1 && t[0] <= 3 ? scalarSize(varint(r, t[1]), r, at) : skipField(r, t[1], t[0], at);
+      }
+      size += nestedSize(body, r, stop);
+    } else if (field >= 1 && field <= 5) {
+      const value = varint(r, tag[1]);
+      if (field === 1) id = value;
+      size += scalarSize(value, r, start);
+    } else size += skipField(r, tag[1], field, start);
+  }
+  if (id === 0) s.locationId0 = true;
+  return size;
+}
+
+/** Function: id, then name, system name and file name (strings), start line. */
 function func(r: BinaryReader, end: number, s: Scan): number {
-  let id = 0n;
-  const size = scalars(r, end, 5, (field, value) => {
-    if (field === 1) id = value;
-    else if (field === 2) ref(s, 'functionName', value);
-    else if (field === 3) ref(s, 'functionSystemName', value);
-    else if (field === 4) ref(s, 'functionFilename', value);
-  });
-  if (id === 0n) s.functionId0 = true;
+  let size = 0;
+  let id = 0;
+  while (r.pos < end) {
+    const start = r.pos;
+    const tag = r.tag();
+    const field = tag[0];
+    if (field >= 1 && field <= 5) {
+      const value = varint(r, tag[1]);
+      if (field === 1) id = value;
+      else if (field === 2) s.refs.note(REF.functionName, value);
+      else if (field === 3) s.refs.note(REF.functionSystemName, value);
+      else if (field === 4) s.refs.note(REF.functionFilename, value);
+      size += scalarSize(value, r, start);
+    } else size += skipField(r, tag[1], field, start);
+  }
+  if (id === 0) s.functionId0 = true;
   return size;
 }
 

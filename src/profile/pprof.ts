@@ -7,7 +7,7 @@ import { Profile } from 'pprof-format';
 import type { ProfileShape } from './name.js';
 import { SERVER_LIMITS } from './server-limits.js';
 import { type PartialFacts, ProfileError, type ServerRefusal, panic500, refuse400, unknown500 } from './profile-error.js';
-import { STRING_REFS, type Scan, scanProfile } from './pprof-wire.js';
+import { REF, STRING_REFS, type Scan, scanProfile } from './pprof-wire.js';
 
 export { ProfileError, type PartialFacts, type ServerRefusal } from './profile-error.js';
 export { stringTableIsUtf8 } from './pprof-wire.js';
@@ -112,19 +112,21 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** As Buffer's toString('utf8') decodes (a BOM kept), without a Buffer made per string. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: number): ProfileFacts {
   const partial: PartialFacts = { uncompressedSize, encodedSize: s.encodedSize, sampleCount: s.sampleCount };
   const fail = (message: string, server: ServerRefusal) => new ProfileError(message, { server, partial });
   const broken = 'the profiler wrote a broken profile';
-  const n = BigInt(s.strings.length);
+  const n = s.strings.length;
   const decoded = new Map<number, string>();
-  const text = (i: bigint): string => {
-    if (i < 0n || i >= n) return '';
-    const at = Number(i);
+  const text = (at: number): string => {
+    if (!(at >= 0 && at < n)) return '';
     let value = decoded.get(at);
     if (value === undefined) {
       const bytes = s.strings[at] as Uint8Array;
-      decoded.set(at, (value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')));
+      decoded.set(at, (value = UTF8.decode(bytes)));
     }
     return value;
   };
@@ -143,8 +145,8 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     throw fail(`a sample has ${counts[0]} values for ${s.sampleTypes.length} sample types (the server refuses it with 400: "sample value length mismatch"); ${broken}`, refuse400('sample value length mismatch'));
   if (s.strings.length === 0 || (s.strings[0] as Uint8Array).length !== 0)
     throw fail(`the string table does not start with "" (the server refuses it with 400: "string 0 should be empty string"); ${broken}`, refuse400('string 0 should be empty string'));
-  for (const [kind, what, message] of STRING_REFS) {
-    const r = s.refs.get(kind);
+  for (const { kind, what, message } of STRING_REFS) {
+    const r = s.refs.range(kind);
     if (r && r.max >= n)
       throw fail(`a ${what} refers to string ${r.max} of ${n} (the server refuses it with 400: "${message}"); ${broken}`, refuse400(message));
   }
@@ -157,14 +159,14 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     throw fail("the profile's string table has invalid UTF-8; the server rejects it (fix the profiler's output)", refuse400(`invalid utf8 string hex: ${hex}`));
   }
   // These pass ValidateProfile but make the server index its string table out of range later: a panic, 500.
-  const negType = s.refs.get('sampleType');
-  if (negType && negType.min < 0n) throw fail(`a sample type refers to string ${negType.min} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${negType.min}]`));
-  const label = s.refs.get('labelKeyStr');
-  if (label && label.min < 0n) throw fail(`a sample label refers to string ${label.min} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${label.min}]`));
-  const unit = s.refs.get('labelNumUnit');
-  if (unit && (unit.min < 0n || unit.max >= n)) {
-    const at = unit.min < 0n ? unit.min : unit.max;
-    throw fail(`a sample label's num_unit refers to string ${at} of ${n} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${at}]${at < 0n ? '' : ` with length ${n}`}`));
+  const negType = s.refs.range(REF.sampleType);
+  if (negType && negType.min < 0) throw fail(`a sample type refers to string ${negType.min} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${negType.min}]`));
+  const label = s.refs.range(REF.labelKeyStr);
+  if (label && label.min < 0) throw fail(`a sample label refers to string ${label.min} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${label.min}]`));
+  const unit = s.refs.range(REF.labelNumUnit);
+  if (unit && (unit.min < 0 || unit.max >= n)) {
+    const at = unit.min < 0 ? unit.min : unit.max;
+    throw fail(`a sample label's num_unit refers to string ${at} of ${n} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${at}]${at < 0 ? '' : ` with length ${n}`}`));
   }
 
   const sampleLabelKeys = new Set<string>();
@@ -175,7 +177,9 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
   for (const pairs of s.labelSets.values()) {
     const keys = new Set<string>();
     const example: Array<[string, string]> = [];
-    for (const [k, v] of pairs) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const k = pairs[i] as number;
+      const v = pairs[i + 1] as number;
       const value = text(v);
       const key = text(k);
       // Sanitizing turns a reference to "" into 0 and the server skips value 0; unpromoted keys stay on the samples.
@@ -183,7 +187,7 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
       keys.add(key);
       example.push([key, value]);
       sampleLabelKeys.add(key);
-      const bytes = s.strings[Number(v)]?.length ?? 0;
+      const bytes = s.strings[v]?.length ?? 0;
       if (bytes > (sampleLabelValueBytes.get(key) ?? -1)) sampleLabelValueBytes.set(key, bytes);
     }
     const sorted = [...keys].sort();
@@ -206,7 +210,7 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     size,
     uncompressedSize,
     encodedSize: s.encodedSize,
-    shape: { sampleTypes: types, periodType: text(s.periodType?.type ?? 0n), periodUnit: text(s.periodType?.unit ?? 0n) },
+    shape: { sampleTypes: types, periodType: text(s.periodType?.type ?? 0), periodUnit: text(s.periodType?.unit ?? 0) },
     sampleTypeUnits: s.sampleTypes.map((t) => `${text(t.type)}/${text(t.unit)}`),
     sampleCount: s.sampleCount,
     storedSampleCount: s.storedSampleCount,
