@@ -88,10 +88,10 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     // http(s):// inputs and --scrape are fetched from a live service; everything else is a file, a folder or stdin.
     const targets = [...inputs.filter(isUrl).map((u) => targetForUrl(u)), ...(config.scrape.base !== undefined ? scrapeTargets(config.scrape.base, config.scrape.profiles, config.scrape.seconds) : [])];
     const files = inputs.filter((i) => !isUrl(i));
-    const names = config.flushOnly || (files.length === 0 && targets.length > 0) ? [] : await expandInputs(files, { recursive: config.recursive, allowEmpty: unattended(config) });
-    hooks.onInputs?.(names.length + targets.length);
+    const named = config.flushOnly || (files.length === 0 && targets.length > 0) ? { names: [], listed: false } : await expandInputs(files, { recursive: config.recursive, allowEmpty: unattended(config) });
+    hooks.onInputs?.(named.names.length + targets.length);
     const fetched = targets.length > 0 ? await fetchInputs(targets, config, env, run.signal, hooks) : { read: [], failed: [] };
-    const { planned, skipped } = await readAndPlan(names, config, { stdin: hooks.stdin ?? NO_STDIN, ...(hooks.onWarning && { onWarning: hooks.onWarning }) }, run.signal, clock.now(), fetched.read);
+    const { planned, skipped } = await readAndPlan(named, config, { stdin: hooks.stdin ?? NO_STDIN, ...(hooks.onWarning && { onWarning: hooks.onWarning }) }, run.signal, clock.now(), fetched.read);
     // Built before anything is sent, dry run included: a proxy variable that does not parse is a usage error.
     const connections = connect(config, env, clock, dispatchers);
     await hooks.onPlan?.(config, planned);
@@ -124,7 +124,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     // In the plan's order: the files as named (less the skipped ones), then the fetched profiles.
     const delivered = await deliver(planned, config, deps);
     let next = 0;
-    for (const name of names) {
+    for (const name of named.names) {
       const skip = skipped.get(name);
       if (skip) {
         for (const e of skip.endpoints) hooks.onResult?.(skip.profile, e);

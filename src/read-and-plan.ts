@@ -4,7 +4,7 @@ import type { ProfileResult } from './delivery/result.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import type { Labels } from './profile/labels.js';
 import { NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInput } from './sources/inputs.js';
+import { type InputNames, type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInput } from './sources/inputs.js';
 
 /** What reading the inputs needs from the caller: stdin, and where warnings go. */
 export interface ReadHooks {
@@ -22,7 +22,7 @@ export const EVENT_LOOP_TURN_MS = 10;
  * Each is planned as soon as it is read, and only what sending needs of it is kept (forSending): a bulk
  * run never holds every input's full facts at once.
  */
-export async function readAndPlan(names: string[], config: RunConfig, hooks: ReadHooks, signal: AbortSignal, nowMs: number, fetched: InputProfile[] = []) {
+export async function readAndPlan({ names, listed }: InputNames, config: RunConfig, hooks: ReadHooks, signal: AbortSignal, nowMs: number, fetched: InputProfile[] = []) {
   const problems: string[] = [];
   const skipped = new Map<string, ProfileResult>();
   const skip = (name: string, reasons: string[]) => {
@@ -42,7 +42,7 @@ export async function readAndPlan(names: string[], config: RunConfig, hooks: Rea
   const outcomes = new Array<PlannedProfile<SendInput> | Planned | { err: unknown; stopped: boolean } | undefined>(names.length);
   let next = 0;
   let turn = performance.now();
-  const session = new ReadSession();
+  const session = new ReadSession({ listed });
   const reader = async () => {
     while (next < names.length && !signal.aborted) {
       const i = next++;

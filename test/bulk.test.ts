@@ -174,13 +174,13 @@ describe('bulk delivery', () => {
   test("the first inputs' bytes are kept from the check to the send, within the bounds; past them, read again", async () => {
     const dir = tempDir();
     const names = ['a.pb.gz', 'b.pb', 'c.pb.gz'].map((n, i) => writeTemp(dir, n, i === 1 ? HEAP : CPU));
-    const session = new ReadSession({ inputs: 2, bytes: CPU.length + HEAP.length });
+    const session = new ReadSession({ bounds: { inputs: 2, bytes: CPU.length + HEAP.length } });
     const inputs = [];
     for (const name of names) inputs.push(await readInput(name, NO_STDIN, undefined, {}, session));
     assert.deepEqual(inputs.map((i) => i.bytes?.length), [CPU.length, HEAP.length, undefined]);
     assert.deepEqual(inputs.map((i) => i.path), names);
     // By bytes too: a second session with room for the CPU profile only.
-    const small = new ReadSession({ inputs: 10, bytes: CPU.length });
+    const small = new ReadSession({ bounds: { inputs: 10, bytes: CPU.length } });
     const kept = [await readInput(names[0] as string, NO_STDIN, undefined, {}, small), await readInput(names[1] as string, NO_STDIN, undefined, {}, small)];
     assert.deepEqual(kept.map((i) => i.bytes !== undefined), [true, false]);
   });

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { Profile } from 'pprof-format';
 import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { push } from '../src/push.js';
-import { ReadSession, readInput, loadBytes } from '../src/sources/inputs.js';
+import { ReadSession, STDIN, expandInputs, readInput, loadBytes } from '../src/sources/inputs.js';
 import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { BIN, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 
@@ -287,11 +287,24 @@ describe('inputs', () => {
       assert.equal(r.requests(), 1);
     }));
 
+  test('names from folders only are "listed" (read without a stat first); any name the user gave makes the run not', async () => {
+    const dir = tempDir();
+    const sub = tempDir();
+    const file = writeTemp(dir, 'f.pb.gz', readFileSync(CPU));
+    writeTemp(sub, 'g.pb', readFileSync(CPU));
+    symlinkSync(file, join(sub, 'link.pb.gz'));
+    assert.deepEqual(await expandInputs([dir]), { names: [file], listed: true });
+    assert.deepEqual(await expandInputs([dir, sub]), { names: [file, join(sub, 'g.pb')], listed: true });
+    assert.deepEqual(await expandInputs([dir, file]), { names: [file], listed: false });
+    assert.deepEqual(await expandInputs([file]), { names: [file], listed: false });
+    assert.deepEqual(await expandInputs([STDIN, dir]), { names: [STDIN, file], listed: false });
+  });
+
   test('a file changed between validation and sending: past the kept bounds it is refused by loadBytes, within them what was checked is sent', async () => {
     const path = writeTemp(tempDir(), 'p.pb.gz', readFileSync(CPU));
     const noStdin = { isTTY: false, read: async () => new Uint8Array() };
-    const reread = await readInput(path, noStdin, undefined, {}, new ReadSession({ inputs: 0, bytes: 0 }));
-    const kept = await readInput(path, noStdin, undefined, {}, new ReadSession({ inputs: 1, bytes: 1024 }));
+    const reread = await readInput(path, noStdin, undefined, {}, new ReadSession({ bounds: { inputs: 0, bytes: 0 } }));
+    const kept = await readInput(path, noStdin, undefined, {}, new ReadSession({ bounds: { inputs: 1, bytes: 1024 } }));
     assert.equal(reread.bytes, undefined);
     writeFileSync(path, readFileSync(HEAP));
     await assert.rejects(loadBytes(reread), /changed after it was validated; not sent/);

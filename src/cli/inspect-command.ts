@@ -104,7 +104,7 @@ export async function runInspect(files: string[], opts: InspectOptions, io: Io):
   async function expand(arg: string): Promise<Item[]> {
     if (arg === STDIN) return [{ name: STDIN }];
     try {
-      return (await expandInputs([arg])).map((name) => ({ name }));
+      return (await expandInputs([arg])).names.map((name) => ({ name }));
     } catch (err) {
       if (err instanceof ProblemsError) return err.problems.map((problem) => ({ name: arg, problem }));
       if (err instanceof PyroPushError) return [{ name: arg, problem: err.message }];

@@ -69,12 +69,22 @@ export class InputChangedError extends Error {
   override name = 'InputChangedError';
 }
 
+/** The inputs a run names, in order. */
+export interface InputNames {
+  names: string[];
+  /**
+   * Every one is a file that a folder's listing gave as a regular file (the run named only folders): it
+   * is opened without being stat'ed first, as a name the user gave is, in case it is a named pipe.
+   */
+  listed: boolean;
+}
+
 /**
  * Files, directories (their regular files, sorted; with `recursive`, their subdirectories' too) and `-`,
  * in the order given, each file once. With `allowEmpty` (a dump folder a cron job empties), a folder or
  * pattern with nothing in it is no mistake: there is just nothing new to send.
  */
-export async function expandInputs(args: string[], opts: { recursive?: boolean; allowEmpty?: boolean } = {}): Promise<string[]> {
+export async function expandInputs(args: string[], opts: { recursive?: boolean; allowEmpty?: boolean } = {}): Promise<InputNames> {
   if (args.length === 0) throw usageError('no profiles given: pass pprof files, directories, or - for stdin');
   if (args.filter((a) => a === STDIN).length > 1) throw usageError('- (stdin) given more than once; it can be read only once');
   const out: string[] = [];
@@ -109,9 +119,10 @@ export async function expandInputs(args: string[], opts: { recursive?: boolean; 
     }
   }
   if (problems.length > 0) throw new ProblemsError('INPUT', problems.sort());
+  const onlyFolders = listed.directories === args.length;
   // One directory without symlinks lists each file once (subdirectories are real ones): there is
   // nothing to resolve, and a bulk run is spared a realpath and a key per file.
-  if (args.length === 1 && listed.directories === 1 && listed.links === 0) return out;
+  if (args.length === 1 && onlyFolders && listed.links === 0) return { names: out, listed: true };
   // The same file by two spellings (f, ./f, /abs/f, a symlink) is sent once, under its first name.
   const seen = new Set<string>();
   const unique: string[] = [];
@@ -121,7 +132,7 @@ export async function expandInputs(args: string[], opts: { recursive?: boolean; 
     if (!seen.has(key)) unique.push(name);
     seen.add(key);
   }
-  return unique;
+  return { names: unique, listed: onlyFolders };
 }
 
 /**
@@ -180,15 +191,20 @@ export interface ReadOptions {
  */
 export const KEPT_INPUTS_MAX = { inputs: 2048, bytes: 16 * 1024 * 1024 };
 
-/** What the inputs of one run share while they are read: the facts they have in common, and the bytes kept. */
+/**
+ * What the inputs of one run share while they are read: the facts they have in common, the bytes kept,
+ * and whether they are files a folder's listing gave (InputNames.listed).
+ */
 export class ReadSession {
   readonly facts = new SharedFacts();
+  readonly listed: boolean;
   #inputs: number;
   #bytes: number;
 
-  constructor(bounds: { inputs: number; bytes: number } = KEPT_INPUTS_MAX) {
-    this.#inputs = bounds.inputs;
-    this.#bytes = bounds.bytes;
+  constructor(opts: { listed?: boolean; bounds?: { inputs: number; bytes: number } } = {}) {
+    this.listed = opts.listed ?? false;
+    this.#inputs = (opts.bounds ?? KEPT_INPUTS_MAX).inputs;
+    this.#bytes = (opts.bounds ?? KEPT_INPUTS_MAX).bytes;
   }
 
   /** True (and counted) when an input of this size fits what is left of the bounds. */
@@ -207,7 +223,7 @@ export async function readInput(arg: string, stdin: StdinSource, signal?: AbortS
     const { converted, ...checked } = check(STDIN_NAME, bytes, opts, session.facts);
     return Object.assign(checked, { bytes: converted ? converted.bytes : bytes });
   }
-  const small = readSmallFile(arg);
+  const small = readSmallFile(arg, session.listed);
   const kind = small ? undefined : await statOf(arg).catch(() => undefined);
   // A named pipe has no writer until someone opens it: reading could wait for ever, out of reach of any signal.
   if (kind?.isFIFO() && !INHERITED_FD.test(arg))
