@@ -3,7 +3,7 @@ import { protocolProblems } from './delivery/protocols.js';
 import type { ProfileResult } from './delivery/result.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import type { Labels } from './profile/labels.js';
-import { NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
+import { LabelMemo, NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
 import { type InputNames, type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInput } from './sources/inputs.js';
 
 /** What reading the inputs needs from the caller: stdin, and where warnings go. */
@@ -30,9 +30,10 @@ export async function readAndPlan({ names, listed }: InputNames, config: RunConf
   };
   const runSize = names.length + fetched.length;
   const sameLabels = labelSharing();
+  const memo = new LabelMemo();
   // A profile with nothing to say is kept as it will be sent, with no wrapper: 20 000 of them are held at once.
   const planOne = (input: InputProfile): PlannedProfile<SendInput> | Planned => {
-    const plan = planProfiles([input], config, nowMs, runSize);
+    const plan = planProfiles([input], config, nowMs, runSize, memo);
     const refused = [...plan.problems, ...protocolProblems(config.endpoints, plan.profiles)];
     const planned = plan.profiles.map((p) => ({ input: forSending(p.input), labels: sameLabels(p.labels) }));
     if (planned.length === 1 && refused.length === 0 && plan.warnings.length === 0) return planned[0] as PlannedProfile<SendInput>;
@@ -111,6 +112,8 @@ const SHARED_LABEL_SETS_MAX = 1024;
 function labelSharing(): (labels: Labels) => Labels {
   const seen = new Map<string, Labels>();
   return (labels) => {
+    // Frozen here before: the one object of its labels (a LabelMemo hands the same labels out again).
+    if (Object.isFrozen(labels)) return labels;
     const key = JSON.stringify(labels);
     const same = seen.get(key);
     if (same) return same;

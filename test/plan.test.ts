@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { InputProfile } from '../src/sources/inputs.js';
-import { type PlanSettings, planProfiles } from '../src/profile/plan.js';
+import { LabelMemo, type PlanSettings, planProfiles } from '../src/profile/plan.js';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z');
 const MiB = 1024 * 1024;
@@ -101,5 +101,34 @@ describe('labels per profile', () => {
     const inp = input({ sampleLabelKeys: new Set(['sql']), sampleLabelKeySets: [['sql']], sampleLabelValueBytes: new Map([['sql', 2049]]) });
     assert.deepEqual(planProfiles([inp], config(), NOW).problems, ['p.pb.gz: sample label sql: a value is 2049 bytes; the server allows 2048 ("label value too long")']);
     assert.deepEqual(planProfiles([inp], config({ externalLabels: { service_name: 'api', sql: 'x' } }), NOW).problems, []);
+  });
+});
+
+describe('a LabelMemo: inputs of one kind get the labels worked out once, and the same plan as without it', () => {
+  // One kind: the facts objects are shared, as SharedFacts shares them between inputs of one profiler.
+  const facts = { sampleLabelKeys: new Set(['thread']), sampleLabelKeySets: [['thread']], sampleLabelExamples: [[['thread', 'main'] as [string, string]]], sampleLabelValueBytes: new Map([['thread', 4]]) };
+  const heap = { shape: { sampleTypes: ['inuse_space'], periodType: 'space', periodUnit: 'bytes' }, sampleTypeUnits: ['inuse_space/bytes'] };
+  // 31 label names with the sample label: a problem of each input's.
+  const externalLabels = { service_name: 'api', ...Object.fromEntries(Array.from({ length: 27 }, (_, i) => [`l${i}`, 'v'])) };
+  const runs: Array<[string, Partial<InputProfile>[], Partial<PlanSettings>]> = [
+    ['one kind', [facts, { ...facts, name: 'q' }, { ...facts, name: 'r', storedSampleCount: 0 }], {}],
+    ['two types of one kind', [facts, { ...facts, ...heap }, { ...facts, name: 'q' }, { ...facts, ...heap, name: 'r' }], {}],
+    ['labels with a problem are worked out for every input', [facts, { ...facts, name: 'q' }], { externalLabels }],
+    ['labels of its own', [{ ...facts, ownLabels: { __name__: 'goroutine' } }, facts, { ...facts, ownLabels: { job: 'x' } }], {}],
+    ['--profile-name', [facts, { ...facts, name: 'q' }], { profileName: { value: 'wall', force: true } }],
+    ['equal facts that are other objects', [facts, { ...facts, sampleLabelKeySets: [['thread']] }, { ...facts, sampleLabelValueBytes: new Map([['thread', 9000]]) }], {}],
+  ];
+  for (const [name, inputs, settings] of runs)
+    test(name, () => {
+      const memo = new LabelMemo();
+      const oneByOne = inputs.map((over) => planProfiles([input(over)], config(settings), NOW, inputs.length, memo));
+      assert.deepEqual(oneByOne, inputs.map((over) => planProfiles([input(over)], config(settings), NOW, inputs.length)));
+    });
+  test('the labels an input of a known kind gets are the object worked out for the first', () => {
+    const memo = new LabelMemo();
+    const [a, b, c] = [facts, { ...facts, name: 'q' }, { ...facts, ...heap }].map((over) => planProfiles([input(over)], config(), NOW, 3, memo).profiles[0]?.labels);
+    assert.equal(a, b);
+    assert.notEqual(a, c);
+    assert.deepEqual(c, { __delta__: 'false', __name__: 'memory', service_name: 'api' });
   });
 });

@@ -44,8 +44,12 @@ const MiB = 1024 * 1024;
 /** Said once for a run, after the warnings of each profile, however its profiles were planned. */
 export const NO_SERVICE_NAME = 'no service_name label: the server will store these profiles as "unknown_service" (pass --service-name)';
 
-/** Labels for every input, and every reason the server would refuse one (refused here with --strict). */
-export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSettings, nowMs: number, runSize = inputs.length): Plan<T> {
+/**
+ * Labels for every input, and every reason the server would refuse one (refused here with --strict).
+ * `memo`, kept by a caller that plans a run's inputs one call at a time, spares inputs of one kind
+ * working out the same labels again.
+ */
+export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSettings, nowMs: number, runSize = inputs.length, memo?: LabelMemo): Plan<T> {
   const problems = new Set<string>();
   const warnings: string[] = [];
   const profiles: PlannedProfile<T>[] = [];
@@ -56,23 +60,11 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
       profiles.push({ input, labels });
       continue;
     }
-    const own: Labels = { [DELTA_LABEL]: DELTA_DEFAULT };
     const derived = deriveProfileName(input.shape, input.name);
-    const name = profileName(input.name, input.ownLabels?.[NAME_LABEL] ?? derived, config.profileName, runSize, warnings);
-    if (name) own[NAME_LABEL] = name;
-    for (const [k, v] of Object.entries(input.ownLabels ?? {})) if (k !== NAME_LABEL) own[k] = v;
-    const labels = mergeLabels(own, config.externalLabels);
-    if (!labels[NAME_LABEL]) {
-      problems.add(`${input.name}: cannot tell the profile type from its sample types (${input.shape.sampleTypes.join(', ')}); pass --profile-name (e.g. ${suggestName(input)})`);
-      continue;
-    }
-    const opts = { legacyNames: config.legacyLabelNames };
-    for (const p of labelProblems(labels, opts)) problems.add(p);
-    const count = labelCountProblem(labels, input.sampleLabelKeySets);
-    if (count) problems.add(`${input.name}: ${count}`);
-    const fromSamples = sampleLabelProblems(labels, input, opts);
-    for (const p of fromSamples.problems) problems.add(`${input.name}: ${p}`);
-    for (const w of fromSamples.warnings) warnings.push(`${input.name}: ${w}`);
+    const known = input.ownLabels === undefined && derived !== undefined && config.profileName === undefined ? memo?.get(input, derived) : undefined;
+    const labels = known ?? seriesLabels(input, derived, config, runSize, problems, warnings);
+    if (labels === undefined) continue;
+    if (!known && input.ownLabels === undefined && derived !== undefined && config.profileName === undefined && problems.size === 0 && warnings.length === 0) memo?.set(input, derived, labels);
     if (input.storedSampleCount === 0) {
       const none = input.sampleCount === 0 ? 'the profile has no samples' : `the profile has no samples the server keeps (all ${input.sampleCount} are zero or negative)`;
       if (config.strict) problems.add(`${input.name}: ${none}: the server answers 200 and stores nothing (--strict)`);
@@ -84,6 +76,61 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
   if (profiles.some((p) => !p.labels[SERVICE_LABEL]))
     warnings.push(NO_SERVICE_NAME);
   return { profiles, problems: [...problems], warnings };
+}
+
+/** An input's labels, with their problems and warnings; undefined when it has no `__name__` (a problem). */
+function seriesLabels(input: PlanInput, derived: string | undefined, config: PlanSettings, runSize: number, problems: Set<string>, warnings: string[]): Labels | undefined {
+  const own: Labels = { [DELTA_LABEL]: DELTA_DEFAULT };
+  const name = profileName(input.name, input.ownLabels?.[NAME_LABEL] ?? derived, config.profileName, runSize, warnings);
+  if (name) own[NAME_LABEL] = name;
+  for (const [k, v] of Object.entries(input.ownLabels ?? {})) if (k !== NAME_LABEL) own[k] = v;
+  const labels = mergeLabels(own, config.externalLabels);
+  if (!labels[NAME_LABEL]) {
+    problems.add(`${input.name}: cannot tell the profile type from its sample types (${input.shape.sampleTypes.join(', ')}); pass --profile-name (e.g. ${suggestName(input)})`);
+    return undefined;
+  }
+  const opts = { legacyNames: config.legacyLabelNames };
+  for (const p of labelProblems(labels, opts)) problems.add(p);
+  const count = labelCountProblem(labels, input.sampleLabelKeySets);
+  if (count) problems.add(`${input.name}: ${count}`);
+  const fromSamples = sampleLabelProblems(labels, input, opts);
+  for (const p of fromSamples.problems) problems.add(`${input.name}: ${p}`);
+  for (const w of fromSamples.warnings) warnings.push(`${input.name}: ${w}`);
+  return labels;
+}
+
+/** Kinds of input a LabelMemo keeps; past them (a run of very varied inputs) labels are worked out each time. */
+const MEMO_KINDS_MAX = 256;
+
+/**
+ * Labels that inputs of one kind get, worked out once a run. A bulk run's inputs mostly come from one
+ * profiler and share their sample-label facts (SharedFacts gives them the same objects), so they get the
+ * same labels, with the same problems: only labels with none, of inputs with no labels of their own and
+ * no --profile-name, are kept, by those facts' identity and the profile type.
+ */
+export class LabelMemo {
+  readonly #kinds = new Map<ReadonlySet<string>, SampleLabelFacts & { byName: Map<string, Labels> }>();
+
+  get(input: PlanInput, name: string): Labels | undefined {
+    const kind = this.#kinds.get(input.sampleLabelKeys);
+    return kind && sameSampleLabels(kind, input) ? kind.byName.get(name) : undefined;
+  }
+
+  set(input: PlanInput, name: string, labels: Labels): void {
+    let kind = this.#kinds.get(input.sampleLabelKeys);
+    if (kind === undefined) {
+      if (this.#kinds.size >= MEMO_KINDS_MAX) return;
+      const { sampleLabelKeys, sampleLabelKeySets, sampleLabelValueBytes, sampleLabelExamples } = input;
+      this.#kinds.set(sampleLabelKeys, (kind = { sampleLabelKeys, sampleLabelKeySets, sampleLabelValueBytes, sampleLabelExamples, byName: new Map() }));
+    }
+    if (sameSampleLabels(kind, input)) kind.byName.set(name, labels);
+  }
+}
+
+type SampleLabelFacts = Pick<PlanInput, 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelValueBytes' | 'sampleLabelExamples'>;
+
+function sameSampleLabels(a: SampleLabelFacts, b: SampleLabelFacts): boolean {
+  return a.sampleLabelKeySets === b.sampleLabelKeySets && a.sampleLabelValueBytes === b.sampleLabelValueBytes && a.sampleLabelExamples === b.sampleLabelExamples;
 }
 
 /**
