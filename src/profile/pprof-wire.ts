@@ -205,7 +205,7 @@ function scalarSize(value: number, r: BinaryReader, tagStart: number): number {
 }
 
 /** Bytes of the varint that prefixes a length; a size, not an encoding. */
-function lengthSize(n: number): number {
+export function lengthSize(n: number): number {
   let bytes = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 0x80);
