@@ -294,6 +294,8 @@ describe('inputs', () => {
     writeTemp(sub, 'g.pb', readFileSync(CPU));
     symlinkSync(file, join(sub, 'link.pb.gz'));
     assert.deepEqual(await expandInputs([dir]), { names: [file], listed: true });
+    // Spelled as join() spells them, however the folder was.
+    assert.deepEqual((await expandInputs([`${dir}//./`])).names, [file]);
     assert.deepEqual(await expandInputs([dir, sub]), { names: [file, join(sub, 'g.pb')], listed: true });
     assert.deepEqual(await expandInputs([dir, file]), { names: [file], listed: false });
     assert.deepEqual(await expandInputs([file]), { names: [file], listed: false });

@@ -152,8 +152,12 @@ async function filesIn(dir: string, recursive: boolean, problems: string[], list
   // A regular file is taken as listed, without a promise of its own: a folder of 20 000 files made as
   // many, all alive until the last was done, and V8 moved them to the old generation as garbage (~6 MiB
   // of that run's peak). Only symlinks are looked at.
+  // Every path is the folder's one prefix and the entry's name, as join() spells it (an entry's name has
+  // no slash, and is never . or ..): join() made each path a prefix of its own, 72 bytes a file kept
+  // all run under the bench's folder (1.4 MiB for 20 000 files).
+  const prefix = join(dir, '_').slice(0, -1);
   const files: string[] = [];
-  for (const e of entries) if (e.isFile()) files.push(join(dir, e.name));
+  for (const e of entries) if (e.isFile()) files.push(prefix + e.name);
   const symlinks = entries.filter((e) => e.isSymbolicLink());
   listed.links += symlinks.length;
   const links = await Promise.all(symlinks.map((e) => linkedFile(join(dir, e.name), problems)));
