@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { whenAborted } from '../abort.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Endpoint } from '../config/resolve.js';
 import type { PreparedRequest, Protocol } from '../protocol/protocol.js';
@@ -75,25 +76,6 @@ export function attemptSignal(run: AbortSignal, timeoutMs: number): { signal: Ab
  */
 const unused: AbortController[] = [];
 const UNUSED_MAX = 256;
-
-const watchers = new WeakMap<AbortSignal, Set<() => void>>();
-
-/**
- * Calls `fn` when `signal` aborts, through one listener per signal: hundreds of attempts in flight under
- * one run signal would otherwise add as many listeners (and Node's "possible EventTarget memory leak"
- * warning past ten). Returns the way to stop listening.
- */
-function whenAborted(signal: AbortSignal, fn: () => void): () => void {
-  let set = watchers.get(signal);
-  if (!set) {
-    const callbacks = new Set<() => void>();
-    watchers.set(signal, (set = callbacks));
-    signal.addEventListener('abort', () => callbacks.forEach((f) => f()), { once: true });
-  }
-  const callbacks = set;
-  callbacks.add(fn);
-  return () => void callbacks.delete(fn);
-}
 
 async function attemptUnder(signal: AbortSignal, endpoint: Endpoint, protocol: Protocol, prepared: PreparedRequest, timeoutMs: number, ctx: AttemptContext): Promise<Outcome> {
   let refreshed = false;

@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
+import { whenAborted } from '../abort.js';
 import { KeptPrefix } from '../stream.js';
 
 const require = createRequire(import.meta.url);
@@ -106,6 +107,8 @@ class AnswerReader {
   #abort: ((reason: unknown) => void) | undefined;
   #answer: Answer | undefined;
   #body: KeptPrefix;
+  /** Stops listening to the signal: through the signal's one listener (whenAborted), not one a request. */
+  readonly #off: () => void;
 
   constructor(
     private readonly signal: AbortSignal,
@@ -114,12 +117,7 @@ class AnswerReader {
     private readonly reject: (err: unknown) => void,
   ) {
     this.#body = new KeptPrefix(keep);
-    signal.addEventListener('abort', this, { once: true });
-  }
-
-  /** The signal's listener (an EventListener object): ends the request with the signal's reason. */
-  handleEvent(): void {
-    this.#abort?.(this.signal.reason);
+    this.#off = whenAborted(signal, () => this.#abort?.(signal.reason));
   }
 
   onConnect(abort: (reason: unknown) => void): void {
@@ -139,7 +137,7 @@ class AnswerReader {
   }
 
   onComplete(): void {
-    this.signal.removeEventListener('abort', this);
+    this.#off();
     // undici completes a request only after its final headers.
     const answer = this.#answer as Answer;
     ({ bytes: answer.bytes, total: answer.total } = this.#body.read());
@@ -147,7 +145,7 @@ class AnswerReader {
   }
 
   onError(err: Error): void {
-    this.signal.removeEventListener('abort', this);
+    this.#off();
     this.reject(err);
   }
 }
