@@ -17,6 +17,7 @@ import {
 } from '../src/profile/collapsed.js';
 import { FORMATS_UNDERSTOOD, detectFormat, parseFormat, resolveFormat, sniffFormat, unknownFormatMessage } from '../src/profile/formats.js';
 import { deriveProfileName } from '../src/profile/name.js';
+import { inspectBytes } from '../src/profile/inspect.js';
 import { ProfileError, decodeProfile } from '../src/profile/pprof.js';
 import { readInput } from '../src/sources/inputs.js';
 import { FIXTURES, ROOT, SHARED_PROFILES, tempDir } from './helpers.js';
@@ -354,9 +355,14 @@ describe('input formats by content', () => {
     writeFileSync(file, bytes);
     const stdin = { isTTY: false, read: async () => new Uint8Array() };
     assert.equal((await readInput(file, stdin)).format, 'pprof');
+    // `inspect` reads it as a push does.
+    const settings = { externalLabels: { service_name: 'a' }, legacyLabelNames: false, strict: false, overrideTimestamp: false, profileName: { value: 'wall', force: false } };
+    const report = inspectBytes(file, bytes, settings, Date.now());
+    assert.deepEqual([report.format, report.accepted, report.refused], ['raw', true, []]);
     // What is none of the formats is still said to be none of them, as the sniff says it.
     writeFileSync(file, 'hello\x01world');
     await assert.rejects(readInput(file, stdin), { message: `${file}: ${unknownFormatMessage(readFileSync(file))}` });
+    assert.deepEqual(inspectBytes(file, readFileSync(file), settings, Date.now()).refused, [`${file}: ${unknownFormatMessage(readFileSync(file))}`]);
   });
 
   test('converted profiles are pprof; edge cases of the sniff', () => {

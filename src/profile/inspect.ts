@@ -11,7 +11,7 @@ import { type PlanSettings, planProfiles, rateLimitedSize } from './plan.js';
 import { type ProfileFacts, ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile, isGzip } from './pprof.js';
 import { SERVER_LIMITS } from './server-limits.js';
 import { convertCollapsed } from './collapsed.js';
-import { resolveFormat } from './formats.js';
+import { detectFormat, identifyInput, unknownFormatMessage } from './formats.js';
 import { type TopFunctions, int64, topFunctions } from './top-functions.js';
 
 export type IngestionWindow = 'inside' | 'outside' | 'not-set' | 'overridden';
@@ -90,8 +90,12 @@ export function inspectBytes(name: string, given: Uint8Array, settings: PlanSett
   // As a push reads it: told by content (or --format); collapsed stacks are inspected as the pprof they become.
   let bytes = given;
   let converted = false;
+  let presumed = false;
   try {
-    const format = given.length === 0 ? 'pprof' : resolveFormat(given, read.format);
+    // Presumed pprof as a push presumes it (the check decides), and sniffed again if the check fails.
+    const identified = given.length === 0 ? { format: 'pprof' as const } : identifyInput(given, read.format, { presumePprof: true });
+    const format = identified.format;
+    presumed = identified.presumed === true;
     if (format === 'jfr') return unreadable(name, `${name}: a JFR recording: sent as it is to /ingest (--protocol ingest), where the server parses it; nothing here to inspect`);
     if (format === 'collapsed') {
       bytes = convertCollapsed(given, read.sampleRateHz === undefined ? {} : { sampleRateHz: read.sampleRateHz }).bytes;
@@ -112,6 +116,7 @@ export function inspectBytes(name: string, given: Uint8Array, settings: PlanSett
     facts = decodeProfile(bytes);
   } catch (err) {
     if (!(err instanceof ProfileError)) throw err;
+    if (presumed && detectFormat(given) === 'unknown') return unreadable(name, `${name}: ${unknownFormatMessage(given)}`);
     failure = err;
   }
   report.bytes.uncompressed = facts?.uncompressedSize ?? failure?.uncompressedSize ?? null;
