@@ -4,7 +4,7 @@ import type { ProfileResult } from './delivery/result.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import type { Labels } from './profile/labels.js';
 import { LabelMemo, NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputNames, type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInput } from './sources/inputs.js';
+import { type InputNames, type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInputNow } from './sources/inputs.js';
 
 /** What reading the inputs needs from the caller: stdin, and where warnings go. */
 export interface ReadHooks {
@@ -47,7 +47,12 @@ export async function readAndPlan({ names, listed }: InputNames, config: RunConf
   const reader = async () => {
     while (next < names.length && !signal.aborted) {
       const i = next++;
-      outcomes[i] = await readInput(names[i] as string, hooks.stdin, signal, config.read, session).then(planOne, (err: unknown) => ({ err, stopped: signal.aborted }));
+      try {
+        const read = readInputNow(names[i] as string, hooks.stdin, signal, config.read, session);
+        outcomes[i] = planOne(read instanceof Promise ? await read : read);
+      } catch (err) {
+        outcomes[i] = { err, stopped: signal.aborted };
+      }
       // A small file is read synchronously, and a run of them alone would never give the event loop a
       // turn: Ctrl-C and --deadline would wait for the last input (20 000 files: ~1 s) and then for what
       // was already sent. Every few milliseconds the loop gets one.

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { type Stats, realpathSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProblemsError, fsProblem, usageError } from '../errors.js';
@@ -221,33 +221,48 @@ export class ReadSession {
 }
 
 export async function readInput(arg: string, stdin: StdinSource, signal?: AbortSignal, opts: ReadOptions = {}, session = new ReadSession()): Promise<InputProfile> {
+  return readInputNow(arg, stdin, signal, opts, session);
+}
+
+/**
+ * readInput, at once when it can be: a small regular file (nearly every input of a bulk run) is read and
+ * checked synchronously, without the promises and turns of the event loop an asynchronous read costs
+ * each input; anything else gives a promise. A problem is thrown, or the promise rejects with it.
+ */
+export function readInputNow(arg: string, stdin: StdinSource, signal?: AbortSignal, opts: ReadOptions = {}, session = new ReadSession()): InputProfile | Promise<InputProfile> {
+  const small = arg === STDIN ? undefined : readSmallFile(arg, session.listed);
+  return small ? checkedFile(arg, small, undefined, opts, session) : readOther(arg, stdin, signal, opts, session);
+}
+
+/** stdin, a pipe or device, or a file too large to read at once: without blocking the event loop. */
+async function readOther(arg: string, stdin: StdinSource, signal: AbortSignal | undefined, opts: ReadOptions, session: ReadSession): Promise<InputProfile> {
   if (arg === STDIN) {
     if (stdin.isTTY) throw usageError('- reads a profile from stdin, but stdin is a terminal: pipe a profile in', 'INPUT');
     const bytes = await stdin.read(signal);
     const { converted, ...checked } = check(STDIN_NAME, bytes, opts, session.facts);
     return Object.assign(checked, { bytes: converted ? converted.bytes : bytes });
   }
-  const small = readSmallFile(arg, session.listed);
-  const kind = small ? undefined : await statOf(arg).catch(() => undefined);
+  const kind = await statOf(arg).catch(() => undefined);
   // A named pipe has no writer until someone opens it: reading could wait for ever, out of reach of any signal.
   if (kind?.isFIFO() && !INHERITED_FD.test(arg))
     throw usageError(`${arg}: a named pipe (FIFO); send what is written to it through stdin instead: pyro-push - < ${arg}`, 'INPUT');
-  const bytes =
-    small ??
-    (await readWhole(arg, signal).catch((err: NodeJS.ErrnoException) => {
-      if (signal?.aborted) throw signal.reason;
-      throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT', err);
-    }));
+  const bytes = await readWhole(arg, signal).catch((err: NodeJS.ErrnoException) => {
+    if (signal?.aborted) throw signal.reason;
+    throw usageError(`${arg}: ${fsProblem(err)}`, 'INPUT', err);
+  });
+  return checkedFile(arg, bytes, kind, opts, session);
+}
+
+function checkedFile(arg: string, bytes: Buffer, kind: Stats | undefined, opts: ReadOptions, session: ReadSession): InputProfile {
   const { converted, ...checked } = check(arg, bytes, opts, session.facts);
   // Converted (collapsed stacks), or from a pipe the shell opened (<(…), /dev/stdin) that can be read only
   // once: the bytes to send are kept, as stdin's are.
   // Object.assign, not `{ ...checked, path }`: V8 gives every object made by that spread a hidden class of
   // its own (~0.5 KiB an input, 10 MiB for 20 000 inputs); these share one.
-  if (converted || (!small && kind && !kind.isFile())) return Object.assign(checked, { bytes: converted ? converted.bytes : bytes });
+  if (converted || (kind && !kind.isFile())) return Object.assign(checked, { bytes: converted ? converted.bytes : bytes });
   // Within the run's bounds the bytes checked are the bytes sent, as they are; past them, read again.
   return Object.assign(checked, { path: arg, bytes: session.keep(bytes.length) ? bytes : undefined });
 }
-
 
 /** The bytes to send, checked to be the ones validated (a file rewritten meanwhile is not sent). */
 export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes' | 'sha256'>, signal?: AbortSignal): Promise<Uint8Array> {
