@@ -72,8 +72,9 @@ export const STRING_REFS: Array<{ kind: RefKind; what: string; message: string }
 ];
 
 // The pass is written for the many small profiles of a bulk run, checked while V8 still interprets it:
-// a message's fields are walked in a loop of its own (no callback per field or message), tags are taken
-// by index (destructuring walks an iterator), and varints are numbers (see `varint`).
+// no callback per message or field (messages of varints are walked by one loop that a table per message
+// leads, ScalarMessage), tags are taken by index (destructuring walks an iterator), and varints are
+// numbers (see `varint`).
 
 export function scanProfile(raw: Uint8Array): Scan {
   const s: Scan = {
@@ -104,9 +105,8 @@ export function scanProfile(raw: Uint8Array): Scan {
     const wt = tag[1];
     switch (field) {
       case P.sampleType: {
-        const vt = { type: 0, unit: 0 };
-        const end = messageEnd(r, wt);
-        size += nestedSize(valueType(r, end, vt), r, end);
+        size += nestedScalars(r, wt, s, VALUE_TYPE);
+        const vt = lastValueType();
         s.sampleTypes.push(vt);
         s.refs.note(REF.sampleType, vt.type);
         break;
@@ -116,21 +116,18 @@ export function scanProfile(raw: Uint8Array): Scan {
         size += nestedSize(sample(r, end, s, lastValueCount), r, end);
         break;
       }
-      case P.mapping: {
-        const end = messageEnd(r, wt);
-        size += nestedSize(mapping(r, end, s), r, end);
+      case P.mapping:
+        size += nestedScalars(r, wt, s, MAPPING);
         break;
-      }
       case P.location: {
         const end = messageEnd(r, wt);
         size += nestedSize(location(r, end, s), r, end);
         break;
       }
-      case P.function: {
-        const end = messageEnd(r, wt);
-        size += nestedSize(func(r, end, s), r, end);
+      case P.function:
+        size += nestedScalars(r, wt, s, FUNCTION);
+        if (fieldValues[1] === 0) s.functionId0 = true;
         break;
-      }
       case P.stringTable: {
         expectWire(wt, WireType.LengthDelimited);
         const text = r.bytes();
@@ -139,13 +136,10 @@ export function scanProfile(raw: Uint8Array): Scan {
         size += r.pos - start;
         break;
       }
-      case P.periodType: {
-        const vt = { type: 0, unit: 0 };
-        const end = messageEnd(r, wt);
-        size += nestedSize(valueType(r, end, vt), r, end);
-        s.periodType = vt;
+      case P.periodType:
+        size += nestedScalars(r, wt, s, VALUE_TYPE);
+        s.periodType = lastValueType();
         break;
-      }
       case P.comment:
         comments += skipPacked(r, wt);
         break;
@@ -247,21 +241,56 @@ function packedSize(payload: number): number {
   return payload === 0 ? 0 : 1 + lengthSize(payload) + payload;
 }
 
-/** `ValueType { int64 type = 1; int64 unit = 2; }`; unknown fields are kept as written. */
-function valueType(r: BinaryReader, end: number, vt: ValueTypeRefs): number {
+/**
+ * A message whose fields 1…`known` are all varints (every pprof message but Profile, Sample and Location):
+ * which of them name strings, and which values the caller reads.
+ */
+interface ScalarMessage {
+  known: number;
+  /** The reference kind of each field that is a string index. */
+  refs: ReadonlyArray<RefKind | undefined>;
+}
+
+const VALUE_TYPE: ScalarMessage = { known: 2, refs: [] }; // type = 1, unit = 2
+const LABEL: ScalarMessage = { known: 4, refs: [undefined, undefined, undefined, undefined, REF.labelNumUnit] }; // key = 1, str = 2, num = 3, num_unit = 4
+const MAPPING: ScalarMessage = { known: 10, refs: [undefined, undefined, undefined, undefined, undefined, REF.mappingFilename, REF.mappingBuildId] };
+const FUNCTION: ScalarMessage = { known: 5, refs: [undefined, undefined, REF.functionName, REF.functionSystemName, REF.functionFilename] }; // id = 1
+const LINE: ScalarMessage = { known: 3, refs: [] };
+
+/**
+ * The values of the last message `scalarMessage` walked, by field number (0 for a field it did not
+ * have): read at once by the caller, so one array serves every message.
+ */
+const fieldValues: number[] = new Array(11).fill(0);
+
+/** Walks a ScalarMessage to `end`, noting its string references; returns its re-encoded size. */
+function scalarMessage(r: BinaryReader, end: number, s: Scan, spec: ScalarMessage): number {
+  fieldValues.fill(0, 0, spec.known + 1);
   let size = 0;
   while (r.pos < end) {
     const start = r.pos;
     const tag = r.tag();
     const field = tag[0];
-    if (field === 1 || field === 2) {
+    if (field <= spec.known) {
       const value = varint(r, tag[1]);
-      if (field === 1) vt.type = value;
-      else vt.unit = value;
+      fieldValues[field] = value;
+      const kind = spec.refs[field];
+      if (kind !== undefined) s.refs.note(kind, value);
       size += scalarSize(value, r, start);
     } else size += skipField(r, tag[1], field, start);
   }
   return size;
+}
+
+/** A nested ScalarMessage that starts here, walked: its size with tag and length. */
+function nestedScalars(r: BinaryReader, wt: WireType, s: Scan, spec: ScalarMessage): number {
+  const end = messageEnd(r, wt);
+  return nestedSize(scalarMessage(r, end, s, spec), r, end);
+}
+
+/** The string indexes of the ValueType `scalarMessage` walked last. */
+function lastValueType(): ValueTypeRefs {
+  return { type: fieldValues[1] as number, unit: fieldValues[2] as number };
 }
 
 /** An unknown field, kept as written: its size. */
@@ -316,23 +345,9 @@ function sample(r: BinaryReader, end: number, s: Scan, lastValueCount: { n: numb
       }
     } else if (field === 3) {
       labels++;
-      const stop = messageEnd(r, wt);
-      let key = 0;
-      let str = 0;
-      let body = 0;
-      while (r.pos < stop) {
-        const at = r.pos;
-        const t = r.tag();
-        const f = t[0];
-        if (f >= 1 && f <= 4) {
-          const v = varint(r, t[1]);
-          if (f === 1) key = v;
-          else if (f === 2) str = v;
-          else if (f === 4) s.refs.note(REF.labelNumUnit, v);
-          body += scalarSize(v, r, at);
-        } else body += skipField(r, t[1], f, at);
-      }
-      size += nestedSize(body, r, stop);
+      size += nestedScalars(r, wt, s, LABEL);
+      const key = fieldValues[1] as number;
+      const str = fieldValues[2] as number;
       s.refs.note(REF.labelKeyStr, key);
       s.refs.note(REF.labelKeyStr, str);
       // The server drops numeric labels (str 0) before it groups samples.
@@ -360,23 +375,6 @@ function labelSignature(pairs: number[]): string {
   return each.sort().join(',');
 }
 
-/** Mapping: fields 1–10 are scalars; 5 and 6 name strings. */
-function mapping(r: BinaryReader, end: number, s: Scan): number {
-  let size = 0;
-  while (r.pos < end) {
-    const start = r.pos;
-    const tag = r.tag();
-    const field = tag[0];
-    if (field >= 1 && field <= 10) {
-      const value = varint(r, tag[1]);
-      if (field === 5) s.refs.note(REF.mappingFilename, value);
-      else if (field === 6) s.refs.note(REF.mappingBuildId, value);
-      size += scalarSize(value, r, start);
-    } else size += skipField(r, tag[1], field, start);
-  }
-  return size;
-}
-
 /** Location: id, mapping id, address and is_folded are scalars; each line (4) is a message of three. */
 function location(r: BinaryReader, end: number, s: Scan): number {
   let size = 0;
@@ -385,43 +383,14 @@ function location(r: BinaryReader, end: number, s: Scan): number {
     const start = r.pos;
     const tag = r.tag();
     const field = tag[0];
-    if (field === 4) {
-      const stop = messageEnd(r, tag[1]);
-      let body = 0;
-      while (r.pos < stop) {
-        const at = r.pos;
-        const t = r.tag();
-        body += t[0] >= 1 && t[0] <= 3 ? scalarSize(varint(r, t[1]), r, at) : skipField(r, t[1], t[0], at);
-      }
-      size += nestedSize(body, r, stop);
-    } else if (field >= 1 && field <= 5) {
+    if (field === 4) size += nestedScalars(r, tag[1], s, LINE);
+    else if (field <= 5) {
       const value = varint(r, tag[1]);
       if (field === 1) id = value;
       size += scalarSize(value, r, start);
     } else size += skipField(r, tag[1], field, start);
   }
   if (id === 0) s.locationId0 = true;
-  return size;
-}
-
-/** Function: id, then name, system name and file name (strings), start line. */
-function func(r: BinaryReader, end: number, s: Scan): number {
-  let size = 0;
-  let id = 0;
-  while (r.pos < end) {
-    const start = r.pos;
-    const tag = r.tag();
-    const field = tag[0];
-    if (field >= 1 && field <= 5) {
-      const value = varint(r, tag[1]);
-      if (field === 1) id = value;
-      else if (field === 2) s.refs.note(REF.functionName, value);
-      else if (field === 3) s.refs.note(REF.functionSystemName, value);
-      else if (field === 4) s.refs.note(REF.functionFilename, value);
-      size += scalarSize(value, r, start);
-    } else size += skipField(r, tag[1], field, start);
-  }
-  if (id === 0) s.functionId0 = true;
   return size;
 }
 
