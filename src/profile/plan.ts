@@ -99,31 +99,29 @@ function seriesLabels(input: PlanInput, derived: string | undefined, config: Pla
   return labels;
 }
 
-/** Kinds of input a LabelMemo keeps; past them (a run of very varied inputs) labels are worked out each time. */
-const MEMO_KINDS_MAX = 256;
-
 /**
  * Labels that inputs of one kind get, worked out once a run. A bulk run's inputs mostly come from one
  * profiler and share their sample-label facts (SharedFacts gives them the same objects), so they get the
  * same labels, with the same problems: only labels with none, of inputs with no labels of their own and
- * no --profile-name, are kept, by those facts' identity and the profile type.
+ * no --profile-name, are kept, by those facts' identity and the profile type. Weakly: facts that no
+ * other input shares (SharedFacts keeps none past its bounds) are let go with their input.
  */
 export class LabelMemo {
-  readonly #kinds = new Map<ReadonlySet<string>, SampleLabelFacts & { byName: Map<string, Labels> }>();
+  readonly #kinds = new WeakMap<ReadonlySet<string>, SampleLabelFacts & { byName: Map<string, Labels> }>();
 
   get(input: PlanInput, name: string): Labels | undefined {
     const kind = this.#kinds.get(input.sampleLabelKeys);
     return kind && sameSampleLabels(kind, input) ? kind.byName.get(name) : undefined;
   }
 
+  /** Frozen, as shared labels are: the same object goes to every input of the kind. */
   set(input: PlanInput, name: string, labels: Labels): void {
     let kind = this.#kinds.get(input.sampleLabelKeys);
     if (kind === undefined) {
-      if (this.#kinds.size >= MEMO_KINDS_MAX) return;
       const { sampleLabelKeys, sampleLabelKeySets, sampleLabelValueBytes, sampleLabelExamples } = input;
       this.#kinds.set(sampleLabelKeys, (kind = { sampleLabelKeys, sampleLabelKeySets, sampleLabelValueBytes, sampleLabelExamples, byName: new Map() }));
     }
-    if (sameSampleLabels(kind, input)) kind.byName.set(name, labels);
+    if (sameSampleLabels(kind, input)) kind.byName.set(name, Object.freeze(labels));
   }
 }
 
