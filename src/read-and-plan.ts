@@ -42,24 +42,34 @@ export async function readAndPlan({ names, listed }: InputNames, config: RunConf
   // Read and checked READ_CONCURRENCY at a time; what they came to is taken in input order.
   const outcomes = new Array<PlannedProfile<SendInput> | Planned | { err: unknown; stopped: boolean } | undefined>(names.length);
   let next = 0;
-  let turn = performance.now();
   const session = new ReadSession({ listed });
+  // A small file is read synchronously, and a run of them alone would never give the event loop a turn:
+  // Ctrl-C and --deadline would wait for the last input (20 000 files: ~1 s) and then for what was
+  // already sent. Every EVENT_LOOP_TURN_MS the loop gets one, all readers waiting for the same turn (one
+  // each, in a row, was a turn every 16 × 10 ms).
+  let turn = performance.now();
+  let yielding: Promise<void> | undefined;
+  const giveTurn = () =>
+    (yielding ??= new Promise((resolve) =>
+      setImmediate(() => {
+        yielding = undefined;
+        turn = performance.now();
+        resolve();
+      }),
+    ));
   const reader = async () => {
     while (next < names.length && !signal.aborted) {
       const i = next++;
+      let read: InputProfile | undefined;
       try {
-        const read = readInputNow(names[i] as string, hooks.stdin, signal, config.read, session);
-        outcomes[i] = planOne(read instanceof Promise ? await read : read);
+        const now = readInputNow(names[i] as string, hooks.stdin, signal, config.read, session);
+        read = now instanceof Promise ? await now : now;
       } catch (err) {
         outcomes[i] = { err, stopped: signal.aborted };
       }
-      // A small file is read synchronously, and a run of them alone would never give the event loop a
-      // turn: Ctrl-C and --deadline would wait for the last input (20 000 files: ~1 s) and then for what
-      // was already sent. Every few milliseconds the loop gets one.
-      if (performance.now() - turn >= EVENT_LOOP_TURN_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        turn = performance.now();
-      }
+      // Planning is not reading: what it throws is a bug, for the caller, not an input's problem.
+      if (read) outcomes[i] = planOne(read);
+      if (performance.now() - turn >= EVENT_LOOP_TURN_MS) await giveTurn();
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
@@ -117,7 +127,7 @@ const SHARED_LABEL_SETS_MAX = 1024;
 function labelSharing(): (labels: Labels) => Labels {
   const seen = new Map<string, Labels>();
   return (labels) => {
-    // Frozen here before: the one object of its labels (a LabelMemo hands the same labels out again).
+    // Frozen here before, or by a LabelMemo, which hands the same object to every input of a kind.
     if (Object.isFrozen(labels)) return labels;
     const key = JSON.stringify(labels);
     const same = seen.get(key);

@@ -161,4 +161,23 @@ describe('a stop while many small files are read (each read synchronously)', () 
       await assert.rejects(run, /p\d{4}\.pb\.gz: interrupted \(SIGINT\) while it was being read; nothing was sent/);
       assert.equal(received.length, 0);
     }));
+
+  test('timers (--deadline, a Ctrl-C) get a turn every few milliseconds, not once per reader in a row', async () => {
+    const dir = tempDir();
+    const bytes = readFileSync(CPU);
+    for (let i = 0; i < 3000; i++) writeTemp(dir, `p${String(i).padStart(4, '0')}.pb.gz`, bytes);
+    const ticks: number[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const onInputs = () => void (timer = setInterval(() => ticks.push(performance.now()), 2));
+    try {
+      await push([dir], { url: 'http://127.0.0.1:1', serviceName: 'a', dryRun: true }, { onInputs, onPlan: () => clearInterval(timer) });
+    } finally {
+      clearInterval(timer);
+    }
+    const gaps = ticks.slice(1).map((t, i) => t - (ticks[i] as number)).sort((a, b) => a - b);
+    assert.ok(gaps.length >= 5, `${gaps.length} turns while 3000 files were read`);
+    // Sixteen readers that each waited for a turn of their own gave one every 16 × 10 ms.
+    const p90 = gaps[Math.floor(gaps.length * 0.9)] as number;
+    assert.ok(p90 < 60, `90% of the waits for a turn under 60 ms; the 90th percentile was ${p90.toFixed(0)} ms`);
+  });
 });
