@@ -91,18 +91,31 @@ export function identifyInput(bytes: Uint8Array, forced?: InputFormat, opts: Sni
   return { format, ...(inflated && { inflated }), ...(presumed && { presumed }) };
 }
 
-/** The one line for an input that is none of the formats understood. */
-export function unknownFormatMessage(bytes: Uint8Array): string {
+/**
+ * The one line for an input that is none of the formats understood. `checked` is what the pprof check
+ * threw for these bytes, when the caller has it already (else the check runs here).
+ */
+export function unknownFormatMessage(bytes: Uint8Array, checked?: ProfileError): string {
   if (bytes.length === 0) return `empty input; expected ${FORMATS_UNDERSTOOD}`;
   // What the pprof reader saw ("only 3 bytes; is it text?") is the likeliest help: said first.
-  let why = '';
-  try {
-    decodeProfile(bytes);
-  } catch (err) {
-    const reason = err instanceof ProfileError ? /^not a pprof profile \((.*)\)$/.exec(err.message)?.[1] : undefined;
-    if (reason) why = ` (${reason})`;
+  let failure = checked;
+  if (failure === undefined) {
+    try {
+      decodeProfile(bytes);
+    } catch (err) {
+      if (err instanceof ProfileError) failure = err;
+    }
   }
-  return `not a pprof profile${why}, collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`;
+  const reason = failure && /^not a pprof profile \((.*)\)$/.exec(failure.message)?.[1];
+  return `not a pprof profile${reason ? ` (${reason})` : ''}, collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`;
+}
+
+/**
+ * What to report for an input that was only presumed pprof (`presumePprof`) and failed the check with
+ * `err`: that, or, when the sniff says the input is none of the formats read, the line that names them.
+ */
+export function presumedPprofFailure(bytes: Uint8Array, err: ProfileError): ProfileError {
+  return sniffFormat(bytes).format === 'unknown' ? new ProfileError(unknownFormatMessage(bytes, err)) : err;
 }
 
 function sniffContent(head: Uint8Array, complete: boolean, presumePprof: boolean): DetectedFormat {

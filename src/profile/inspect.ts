@@ -11,7 +11,7 @@ import { type PlanSettings, planProfiles, rateLimitedSize } from './plan.js';
 import { type ProfileFacts, ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile, isGzip } from './pprof.js';
 import { SERVER_LIMITS } from './server-limits.js';
 import { convertCollapsed } from './collapsed.js';
-import { detectFormat, identifyInput, unknownFormatMessage } from './formats.js';
+import { identifyInput, presumedPprofFailure } from './formats.js';
 import { type TopFunctions, int64, topFunctions } from './top-functions.js';
 
 export type IngestionWindow = 'inside' | 'outside' | 'not-set' | 'overridden';
@@ -116,8 +116,8 @@ export function inspectBytes(name: string, given: Uint8Array, settings: PlanSett
     facts = decodeProfile(bytes);
   } catch (err) {
     if (!(err instanceof ProfileError)) throw err;
-    if (presumed && detectFormat(given) === 'unknown') return unreadable(name, `${name}: ${unknownFormatMessage(given)}`);
-    failure = err;
+    failure = presumed ? presumedPprofFailure(given, err) : err;
+    if (failure !== err) return unreadable(name, `${name}: ${failure.message}`);
   }
   report.bytes.uncompressed = facts?.uncompressedSize ?? failure?.uncompressedSize ?? null;
   report.bytes.encoded = facts?.encodedSize ?? failure?.partial?.encodedSize ?? null;

@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProblemsError, fsProblem, usageError } from '../errors.js';
 import { type ConvertedProfile, convertCollapsed } from '../profile/collapsed.js';
-import { type InputFormat, identifyInput } from '../profile/formats.js';
+import { type InputFormat, identifyInput, presumedPprofFailure } from '../profile/formats.js';
 import { type ProfileFacts, ProfileError, decodeProfile, isGzip } from '../profile/pprof.js';
 import { SharedFacts } from '../profile/shared-facts.js';
 import { readSmallFile, readWhole, statOf } from './read-file.js';
@@ -293,7 +293,7 @@ function check(name: string, bytes: Uint8Array, opts: ReadOptions, facts: Shared
       const converted = convertCollapsed(bytes, opts.sampleRateHz === undefined ? {} : { sampleRateHz: opts.sampleRateHz });
       return { name, format, sha256: sha256(converted.bytes), ...facts.share(decodeProfile(converted.bytes)), converted };
     }
-    return { name, format, sha256: sha256(bytes), ...facts.share(checkPprof(bytes, inflated, presumed === true, opts)) };
+    return { name, format, sha256: sha256(bytes), ...facts.share(checkPprof(bytes, inflated, presumed === true)) };
   } catch (err) {
     if (err instanceof ProfileError) throw usageError(`${name}: ${err.message}`, 'INPUT', err);
     throw err;
@@ -302,14 +302,13 @@ function check(name: string, bytes: Uint8Array, opts: ReadOptions, facts: Shared
 
 /**
  * decodeProfile; an input that was only presumed pprof and fails it is sniffed properly, so that one that
- * is none of the formats read is told so (identifyInput throws), as it would have been before the check.
+ * is none of the formats read is told so, as it would have been before the check.
  */
-function checkPprof(bytes: Uint8Array, inflated: Uint8Array | undefined, presumed: boolean, opts: ReadOptions): ProfileFacts {
+function checkPprof(bytes: Uint8Array, inflated: Uint8Array | undefined, presumed: boolean): ProfileFacts {
   try {
     return decodeProfile(bytes, inflated);
   } catch (err) {
-    if (presumed && err instanceof ProfileError) identifyInput(bytes, opts.format);
-    throw err;
+    throw presumed && err instanceof ProfileError ? presumedPprofFailure(bytes, err) : err;
   }
 }
 
