@@ -73,8 +73,8 @@ export class InputChangedError extends Error {
 export interface InputNames {
   names: string[];
   /**
-   * Every one is a file that a folder's listing gave as a regular file (the run named only folders): it
-   * is opened without being stat'ed first, as a name the user gave is, in case it is a named pipe.
+   * Every one is a file that a folder's listing gave as a regular file (the run named only folders), so
+   * it is opened without the stat a name the user gave gets first (in case that one is a named pipe).
    */
   listed: boolean;
 }
