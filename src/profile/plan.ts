@@ -61,10 +61,12 @@ export function planProfiles<T extends PlanInput>(inputs: T[], config: PlanSetti
       continue;
     }
     const derived = deriveProfileName(input.shape, input.name);
-    const known = input.ownLabels === undefined && derived !== undefined && config.profileName === undefined ? memo?.get(input, derived) : undefined;
+    // Labels of its kind, unless its own labels or --profile-name make them its own.
+    const kind = input.ownLabels === undefined && config.profileName === undefined ? derived : undefined;
+    const known = kind === undefined ? undefined : memo?.get(input, kind);
     const labels = known ?? seriesLabels(input, derived, config, runSize, problems, warnings);
     if (labels === undefined) continue;
-    if (!known && input.ownLabels === undefined && derived !== undefined && config.profileName === undefined && problems.size === 0 && warnings.length === 0) memo?.set(input, derived, labels);
+    if (kind !== undefined && !known && problems.size === 0 && warnings.length === 0) memo?.set(input, kind, labels);
     if (input.storedSampleCount === 0) {
       const none = input.sampleCount === 0 ? 'the profile has no samples' : `the profile has no samples the server keeps (all ${input.sampleCount} are zero or negative)`;
       if (config.strict) problems.add(`${input.name}: ${none}: the server answers 200 and stores nothing (--strict)`);
