@@ -4,7 +4,8 @@ import type { ProfileResult } from './delivery/result.js';
 import { ProblemsError, PyroPushError, RunStopped, usageError } from './errors.js';
 import type { Labels } from './profile/labels.js';
 import { LabelMemo, NO_SERVICE_NAME, type PlannedProfile, planProfiles } from './profile/plan.js';
-import { type InputNames, type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInputNow } from './sources/inputs.js';
+import type { InputNames } from './sources/find-inputs.js';
+import { type InputProfile, ReadSession, STDIN, STDIN_NAME, type SendInput, type StdinSource, forSending, readInputNow } from './sources/inputs.js';
 
 /** What reading the inputs needs from the caller: stdin, and where warnings go. */
 export interface ReadHooks {

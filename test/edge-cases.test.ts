@@ -9,7 +9,8 @@ import { describe, test } from 'node:test';
 import { Profile } from 'pprof-format';
 import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { push } from '../src/push.js';
-import { ReadSession, STDIN, expandInputs, readInput, loadBytes } from '../src/sources/inputs.js';
+import { expandInputs } from '../src/sources/find-inputs.js';
+import { ReadSession, STDIN, readInput, loadBytes } from '../src/sources/inputs.js';
 import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { BIN, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 

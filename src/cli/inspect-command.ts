@@ -8,7 +8,8 @@ import { EXIT, type ExitCode, INTERNAL_ERROR, ProblemsError, PyroPushError, RunS
 import type { PlanSettings } from '../profile/plan.js';
 import { planSettingsFrom as resolvePlanSettings } from '../config/resolve.js';
 import { flagWarnings, toPushOptions } from './flags.js';
-import { STDIN, STDIN_NAME, expandInputs } from '../sources/inputs.js';
+import { expandInputs } from '../sources/find-inputs.js';
+import { STDIN, STDIN_NAME } from '../sources/inputs.js';
 import type { Io } from './io.js';
 import { paintWith } from './paint.js';
 import { type ProfileReport, type ReadAs, inspectBytes, unreadable } from '../profile/inspect.js';
