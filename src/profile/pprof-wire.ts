@@ -60,17 +60,6 @@ export class RefRange {
   }
 }
 
-/** The server's check and message per reference kind, in validateStringTableAccess's order. */
-export const STRING_REFS: Array<{ kind: RefKind; what: string; message: string }> = [
-  { kind: REF.sampleType, what: 'sample type', message: 'sample type type string index out of range' },
-  { kind: REF.labelKeyStr, what: 'sample label key or value', message: 'sample label string index out of range' },
-  { kind: REF.functionName, what: 'function name', message: 'function name string index out of range' },
-  { kind: REF.functionSystemName, what: 'function system name', message: 'function system name index string out of range' },
-  { kind: REF.functionFilename, what: 'function file name', message: 'function file name string index out of range' },
-  { kind: REF.mappingFilename, what: 'mapping file name', message: 'mapping file name string index out of range' },
-  { kind: REF.mappingBuildId, what: 'mapping build id', message: 'mapping build id string index out of range' },
-];
-
 // The pass is written for the many small profiles of a bulk run, checked while V8 still interprets it:
 // no callback per message or field (messages of varints are walked by one loop that a table per message
 // leads, ScalarMessage), tags are taken by index (destructuring walks an iterator), and varints are
@@ -392,16 +381,4 @@ function location(r: BinaryReader, end: number, s: Scan): number {
   }
   if (id === 0) s.locationId0 = true;
   return size;
-}
-
-/** pprof-format decodes strings leniently (U+FFFD); the server does not, so look at the raw field bytes. */
-export function stringTableIsUtf8(raw: Uint8Array): boolean {
-  const reader = new BinaryReader(raw);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === P.stringTable && wireType === WireType.LengthDelimited) {
-      if (!isUtf8(reader.bytes())) return false;
-    } else reader.skip(wireType);
-  }
-  return true;
 }

@@ -7,10 +7,20 @@ import { Profile } from 'pprof-format';
 import type { ProfileShape } from './name.js';
 import { SERVER_LIMITS } from './server-limits.js';
 import { type PartialFacts, ProfileError, type ServerRefusal, panic500, refuse400, unknown500 } from './profile-error.js';
-import { REF, STRING_REFS, type Scan, scanProfile } from './pprof-wire.js';
+import { REF, type RefKind, type Scan, scanProfile } from './pprof-wire.js';
 
 export { ProfileError, type PartialFacts, type ServerRefusal } from './profile-error.js';
-export { stringTableIsUtf8 } from './pprof-wire.js';
+
+/** The server's check and message per reference kind, in validateStringTableAccess's order. */
+const STRING_REFS: Array<{ kind: RefKind; what: string; message: string }> = [
+  { kind: REF.sampleType, what: 'sample type', message: 'sample type type string index out of range' },
+  { kind: REF.labelKeyStr, what: 'sample label key or value', message: 'sample label string index out of range' },
+  { kind: REF.functionName, what: 'function name', message: 'function name string index out of range' },
+  { kind: REF.functionSystemName, what: 'function system name', message: 'function system name index string out of range' },
+  { kind: REF.functionFilename, what: 'function file name', message: 'function file name string index out of range' },
+  { kind: REF.mappingFilename, what: 'mapping file name', message: 'mapping file name string index out of range' },
+  { kind: REF.mappingBuildId, what: 'mapping build id', message: 'mapping build id string index out of range' },
+];
 
 /** A gzip bomb guard far above the server's 4 MiB limit; the sender and the receiver both apply it. */
 export const MAX_UNCOMPRESSED = 256 * 1024 * 1024;
