@@ -15,7 +15,7 @@ import {
   convertCollapsedStream,
   parseSampleRate,
 } from '../src/profile/collapsed.js';
-import { FORMATS_UNDERSTOOD, detectFormat, parseFormat, resolveFormat, sniffFormat, unknownFormatMessage } from '../src/profile/formats.js';
+import { FORMATS_UNDERSTOOD, detectFormat, identifyInput, parseFormat, sniffFormat, unknownFormatMessage } from '../src/profile/formats.js';
 import { deriveProfileName } from '../src/profile/name.js';
 import { inspectBytes } from '../src/profile/inspect.js';
 import { ProfileError, decodeProfile } from '../src/profile/pprof.js';
@@ -406,9 +406,9 @@ describe('input formats by content', () => {
     assert.equal(parseFormat('JFR'), 'jfr');
     assert.equal(parseFormat('pprof'), 'pprof');
     assert.equal(errorOf(() => parseFormat('folded')), '--format "folded" is not a format pyro-push reads; use one of: pprof, collapsed, jfr');
-    assert.equal(resolveFormat(Buffer.from('hello\n'), 'collapsed'), 'collapsed');
-    assert.equal(resolveFormat(readFileSync(join(FIXTURES, 'cpu.pb.gz'))), 'pprof');
-    assert.equal(resolveFormat(readFileSync(join(COLLAPSED, 'py-spy-raw.txt.gz')).subarray(0, 100), undefined, { partial: true }), 'collapsed');
+    assert.equal(identifyInput(Buffer.from('hello\n'), 'collapsed').format, 'collapsed');
+    assert.equal(identifyInput(readFileSync(join(FIXTURES, 'cpu.pb.gz'))).format, 'pprof');
+    assert.equal(identifyInput(readFileSync(join(COLLAPSED, 'py-spy-raw.txt.gz')).subarray(0, 100), undefined, { partial: true }).format, 'collapsed');
   });
 
   test('an input in no format understood is one line listing them', () => {
@@ -417,10 +417,10 @@ describe('input formats by content', () => {
       'pprof (gzipped or not), collapsed stacks ("frame;frame;frame count" per line) or JFR (Java Flight Recorder)',
     );
     assert.equal(
-      errorOf(() => resolveFormat(readFileSync(join(FIXTURES, 'bad/not-a-profile.txt')))),
+      errorOf(() => identifyInput(readFileSync(join(FIXTURES, 'bad/not-a-profile.txt'))).format),
       `not a pprof profile (no protobuf message; is it text, or truncated?), collapsed stacks or a JFR recording; pyro-push reads ${FORMATS_UNDERSTOOD}; --format forces one`,
     );
-    assert.equal(errorOf(() => resolveFormat(new Uint8Array())), `empty input; expected ${FORMATS_UNDERSTOOD}`);
+    assert.equal(errorOf(() => identifyInput(new Uint8Array()).format), `empty input; expected ${FORMATS_UNDERSTOOD}`);
     assert.equal(unknownFormatMessage(Buffer.from('x')).includes('\n'), false);
   });
 });

@@ -75,14 +75,10 @@ export function parseFormat(value: string): InputFormat {
   throw usageError(`--format ${JSON.stringify(value)} is not a format pyro-push reads; use one of: ${INPUT_FORMATS.join(', ')}`);
 }
 
-/** The format to read an input as: the forced one when given, else the sniffed one; unknown is refused. */
-export function resolveFormat(bytes: Uint8Array, forced?: InputFormat, opts: SniffOptions = {}): InputFormat {
-  return identifyInput(bytes, forced, opts).format;
-}
-
 /**
- * resolveFormat, with the gzip's content when the sniff inflated all of it (so that it is inflated once),
- * and whether pprof was only presumed (`presumePprof`).
+ * The format to read an input as: the forced one when given, else the sniffed one; unknown is refused.
+ * With the gzip's content when the sniff inflated all of it (so that it is inflated once), and whether
+ * pprof was only presumed (`presumePprof`).
  */
 export function identifyInput(bytes: Uint8Array, forced?: InputFormat, opts: SniffOptions = {}): { format: InputFormat; inflated?: Uint8Array; presumed?: boolean } {
   if (forced !== undefined) return { format: forced };
