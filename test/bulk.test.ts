@@ -202,7 +202,7 @@ describe('bulk delivery', () => {
     assert.equal(a.sha256, b.sha256);
   });
 
-  test('a run of many inputs asks the process for a small heap (Io.preferSmallHeap); a short one does not', async () => {
+  test('a run of many inputs asks the process to tune V8 for it (Io.tuneForManyInputs); a short one does not', async () => {
     const many = tempDir();
     for (let i = 0; i < MANY_INPUTS; i++) writeTemp(many, `p${String(i).padStart(4, '0')}.pb`, HEAP);
     const asked: string[] = [];
@@ -213,7 +213,7 @@ describe('bulk delivery', () => {
       env: {},
       now: Date.now,
       signal: new AbortController().signal,
-      preferSmallHeap: () => void asked.push(name),
+      tuneForManyInputs: () => void asked.push(name),
     });
     const args = ['--url', 'http://127.0.0.1:1', '--service-name', 'a', '--dry-run', '-q'];
     assert.equal(await main(['node', 'pyro-push', join(FIXTURES, 'heap.pb'), ...args], io('one')), 0);

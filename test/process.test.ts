@@ -98,13 +98,13 @@ describe('signals', () => {
   });
 });
 
-test('the CLI keeps V8’s young generation at YOUNG_GENERATION_MAX (cli/small-heap.ts); left alone it grows past it', async () => {
+test('the CLI keeps V8’s young generation at YOUNG_GENERATION_MAX (cli/v8-tuning.ts); left alone it grows past it', async () => {
   // V8's flags are the process's: each case is a process of its own, allocating as a bulk run does
   // (most objects die young, enough survive a collection for V8 to want a bigger young generation).
   const largest = async (cap: boolean) => {
     const script = `
       import { getHeapSpaceStatistics } from 'node:v8';
-      const { capYoungGeneration } = await import(${JSON.stringify(new URL('../src/cli/small-heap.ts', import.meta.url).href)});
+      const { capYoungGeneration } = await import(${JSON.stringify(new URL('../src/cli/v8-tuning.ts', import.meta.url).href)});
       if (${cap}) capYoungGeneration();
       const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
       let largest = 0;
@@ -121,7 +121,7 @@ test('the CLI keeps V8’s young generation at YOUNG_GENERATION_MAX (cli/small-h
     await new Promise((resolve) => child.on('close', resolve));
     return Number(out);
   };
-  const { YOUNG_GENERATION_MAX } = await import('../src/cli/small-heap.js');
+  const { YOUNG_GENERATION_MAX } = await import('../src/cli/v8-tuning.js');
   const [capped, free] = await Promise.all([largest(true), largest(false)]);
   assert.ok(capped > 0 && capped <= YOUNG_GENERATION_MAX, `capped at ${capped}`);
   assert.ok(free > YOUNG_GENERATION_MAX, `left alone: ${free}`);

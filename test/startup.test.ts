@@ -136,7 +136,7 @@ test('the code cache is written once, then used; a broken one is replaced; none 
     cached(home, [fixture('cpu.pb.gz'), '--url', 'http://127.0.0.1:1', '--max-attempts', '1', '--service-name', 'a']);
     const pushed = readFileSync(file);
     assert.match(pushed.toString('latin1', 0, pushed.indexOf(10)), / push$/);
-    // A push changes V8's flags as it runs (cli/small-heap.ts); the cache it made is still accepted.
+    // A push changes V8's flags as it runs (cli/v8-tuning.ts); the cache it made is still accepted.
     cached(home, [fixture('cpu.pb.gz'), '--url', 'http://127.0.0.1:1', '--max-attempts', '1', '--service-name', 'a']);
     assert.ok(readFileSync(file).equals(pushed), 'a push accepts the cache a push made');
     // The right key with bytes V8 rejects: the run is the same, and the cache is written anew.
@@ -162,5 +162,43 @@ test('a cache folder that cannot be made costs nothing but time; PYRO_PUSH_NO_CO
     assert.deepEqual([off.code, off.stdout, off.files], [0, blocked.stdout, []]);
   } finally {
     rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('a code cache made after the CLI tuned V8 for many inputs is accepted by the next run (bin/v8-flags.cjs#asAtStart)', () => {
+  // V8 tags a cache with its flags. Each case makes a cache in a process of its own after changing the
+  // flags as a run does, puts them back, and a fresh process started as the launcher starts says whether
+  // it takes the cache. Without the flags put back, it is rejected: the case that proves the check.
+  const dir = mkdtempSync(join(tmpdir(), 'pyro-push-flags-'));
+  const tuning = JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/v8-tuning.ts')).href);
+  const flags = JSON.stringify(join(ROOT, 'bin/v8-flags.cjs'));
+  const source = 'function f(a) { return a + 1 } f(1);';
+  const accepted = (putBack: boolean): boolean => {
+    const cache = join(dir, `cache-${putBack}`);
+    const make = `
+      import { createRequire } from 'node:module'; import { writeFileSync } from 'node:fs'; import vm from 'node:vm';
+      const { asAtStart } = createRequire(import.meta.url)(${flags});
+      const { tuneForManyInputs } = await import(${tuning});
+      tuneForManyInputs();
+      if (${putBack}) asAtStart();
+      const script = new vm.Script(${JSON.stringify(source)}, { filename: 'x.js' });
+      script.runInThisContext();
+      writeFileSync(${JSON.stringify(cache)}, script.createCachedData());`;
+    const made = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', make], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const check = `
+      require(${flags});
+      const vm = require('node:vm');
+      const script = new vm.Script(${JSON.stringify(source)}, { filename: 'x.js', cachedData: require('node:fs').readFileSync(${JSON.stringify(cache)}) });
+      process.stdout.write(String(!script.cachedDataRejected));`;
+    const run = spawnSync(process.execPath, ['-e', check], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout === 'true';
+  };
+  try {
+    assert.equal(accepted(true), true);
+    assert.equal(accepted(false), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -18,6 +18,6 @@ export interface Io {
   process?: { pid: number; isAlive(pid: number): boolean };
   /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
   signal: AbortSignal;
-  /** A run of many inputs is starting: the process may trade some speed for a smaller heap. */
-  preferSmallHeap?: () => void;
+  /** A run of many inputs is starting: the process may tune its V8 for it (cli/v8-tuning.ts). */
+  tuneForManyInputs?: () => void;
 }
