@@ -15,13 +15,13 @@ setFlagsFromString('--liftoff-only');
 // ~90 functions were compiled on a background thread, ~100 ms of CPU (~40 % of it the one-pass check's,
 // whose inlined graphs take 10–30 ms each), mostly after the code they were for had finished, while the
 // thread took the second core from everything else. Four times the budget: 1000 files 360 → 320 ms and
-// ~100 ms less CPU with a local receiver, 230 → 200 ms with --dry-run. A run of many inputs gets V8's back
-// (src/cli/v8-tuning.ts), where optimised code pays; a single push is the same either way.
+// ~100 ms less CPU with a local receiver, 230 → 200 ms with --dry-run. A run of many inputs or requests
+// gets V8's back (src/cli/v8-tuning.ts), where optimised code pays; a single push is the same either way.
 const INTERRUPT_BUDGET = 4 * 67_584;
 setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
 
 // Flags the CLI changes while it runs, once it knows they pay (src/cli/v8-tuning.ts: the young generation
-// stops growing at 4 MiB; V8's tier-up budget and --optimize-for-size for a run of many inputs), as the
+// stops growing at 4 MiB; V8's tier-up budget and --optimize-for-size for a long run), as the
 // next run starts with them. A code cache is tagged with the flags in force when it is made, and one made
 // under the changed ones would be rejected by every next run: bin/pyro-push.cjs puts them back first.
 // --optimize-for-size also sets --max-semi-space-size to 1, which --no-optimize-for-size leaves: that

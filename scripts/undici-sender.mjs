@@ -6,7 +6,7 @@
  * are sent every body, each URL at its own pace), reading each body once, when its turn first comes, and
  * fails (exit 1) unless every answer is 200. It gets the start-up tricks pyro-push has: undici's files
  * rather than its index, V8 without the optimising tier-up of llhttp's wasm and with pyro-push's tier-up
- * budget for JavaScript below 2000 files (bin/v8-flags.cjs: −10–20 ms here too); and its per-request
+ * budget for JavaScript on the same terms (bin/v8-flags.cjs: −10–20 ms here too); and its per-request
  * ones: a small file read synchronously (from the page cache that is microseconds, where fs/promises
  * is four thread-pool round trips), and the answer read through undici's dispatch interface rather
  * than `request()`, which makes each answer a stream.
@@ -34,8 +34,9 @@ const caFile = option('--ca-file');
 const urls = urlList.split(',');
 const ca = caFile && (await readFile(caFile, 'utf8'));
 const files = (await readdir(folder)).sort();
-// As pyro-push does from 2000 inputs on (src/cli/v8-tuning.ts): V8's own budget, where optimised code pays.
-if (files.length >= 2000) setFlagsFromString('--interrupt-budget=67584');
+// As pyro-push does from 2000 inputs or 3000 requests on (src/cli/v8-tuning.ts): V8's own budget, where
+// optimised code pays.
+if (files.length >= 2000 || files.length * urls.length >= 3000) setFlagsFromString('--interrupt-budget=67584');
 /** Each body read once, by the first endpoint to need it, and let go when the last one has it. */
 const bodies = new Map();
 const body = (file) => {

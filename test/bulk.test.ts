@@ -23,7 +23,7 @@ import { push } from '../src/push.js';
 import { type InputProfile, ReadSession, loadBytes, readInput } from '../src/sources/inputs.js';
 import { createDispatcher } from '../src/transport/dispatcher.js';
 import { authorizerFor } from '../src/transport/authorizer.js';
-import { MANY_INPUTS } from '../src/cli/push-command.js';
+import { MANY_INPUTS, MANY_REQUESTS } from '../src/cli/push-command.js';
 import { main } from '../src/cli/main.js';
 import { FIXTURES, tempDir, writeTemp } from './helpers.js';
 
@@ -202,9 +202,16 @@ describe('bulk delivery', () => {
     assert.equal(a.sha256, b.sha256);
   });
 
-  test('a run of many inputs asks the process to tune V8 for it (Io.tuneForManyInputs); a short one does not', async () => {
-    const many = tempDir();
-    for (let i = 0; i < MANY_INPUTS; i++) writeTemp(many, `p${String(i).padStart(4, '0')}.pb`, HEAP);
+  test('a run of many inputs or many requests asks the process to tune V8 for it (Io.tuneV8); a short one does not', async () => {
+    const folder = (n: number) => {
+      const dir = tempDir();
+      for (let i = 0; i < n; i++) writeTemp(dir, `p${String(i).padStart(4, '0')}.pb`, HEAP);
+      return dir;
+    };
+    const many = folder(MANY_INPUTS);
+    // Half the requests that count as many, from fewer inputs than count as many: two endpoints make them many.
+    const half = folder(MANY_REQUESTS / 2);
+    assert.ok(MANY_REQUESTS / 2 < MANY_INPUTS);
     const asked: string[] = [];
     const io = (name: string) => ({
       stdout: { write: () => true },
@@ -213,11 +220,15 @@ describe('bulk delivery', () => {
       env: {},
       now: Date.now,
       signal: new AbortController().signal,
-      tuneForManyInputs: () => void asked.push(name),
+      tuneV8: { manyInputs: () => void asked.push(`${name}: inputs`), manyRequests: () => void asked.push(`${name}: requests`) },
     });
-    const args = ['--url', 'http://127.0.0.1:1', '--service-name', 'a', '--dry-run', '-q'];
-    assert.equal(await main(['node', 'pyro-push', join(FIXTURES, 'heap.pb'), ...args], io('one')), 0);
-    assert.equal(await main(['node', 'pyro-push', many, ...args], io('many')), 0);
-    assert.deepEqual(asked, ['many']);
+    const args = ['--service-name', 'a', '--dry-run', '-q'];
+    const one = ['--url', 'http://127.0.0.1:1'];
+    const two = [...one, '--url', 'http://127.0.0.1:2'];
+    assert.equal(await main(['node', 'pyro-push', join(FIXTURES, 'heap.pb'), ...two, ...args], io('one file')), 0);
+    assert.equal(await main(['node', 'pyro-push', many, ...one, ...args], io('many files')), 0);
+    assert.equal(await main(['node', 'pyro-push', half, ...one, ...args], io('half, one endpoint')), 0);
+    assert.equal(await main(['node', 'pyro-push', half, ...two, ...args], io('half, two endpoints')), 0);
+    assert.deepEqual(asked, ['many files: inputs', 'half, two endpoints: requests']);
   });
 });

@@ -178,8 +178,9 @@ test('a code cache made after the CLI tuned V8 for many inputs is accepted by th
     const make = `
       import { createRequire } from 'node:module'; import { writeFileSync } from 'node:fs'; import vm from 'node:vm';
       const { asAtStart } = createRequire(import.meta.url)(${flags});
-      const { tuneForManyInputs } = await import(${tuning});
-      tuneForManyInputs();
+      const { V8_TUNING } = await import(${tuning});
+      V8_TUNING.manyInputs();
+      V8_TUNING.manyRequests();
       if (${putBack}) asAtStart();
       const script = new vm.Script(${JSON.stringify(source)}, { filename: 'x.js' });
       script.runInThisContext();

@@ -1,5 +1,6 @@
 import type { Env } from '../config/options.js';
 import type { StdinSource } from '../sources/inputs.js';
+import type { V8Tuning } from './v8-tuning.js';
 
 export interface OutStream {
   write(text: string): unknown;
@@ -18,6 +19,6 @@ export interface Io {
   process?: { pid: number; isAlive(pid: number): boolean };
   /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
   signal: AbortSignal;
-  /** A run of many inputs is starting: the process may tune its V8 for it (cli/v8-tuning.ts). */
-  tuneForManyInputs?: () => void;
+  /** Told how large a run is, the process may tune its V8 for it (cli/v8-tuning.ts); tests leave it out. */
+  tuneV8?: V8Tuning;
 }

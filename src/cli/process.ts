@@ -2,7 +2,7 @@ import { isatty } from 'node:tty';
 import { RunStopped } from '../errors.js';
 import { readStream } from '../stream.js';
 import { main } from './main.js';
-import { capYoungGeneration, tuneForManyInputs } from './v8-tuning.js';
+import { V8_TUNING, capYoungGeneration } from './v8-tuning.js';
 
 /** The one place that touches the process: streams, environment, signals, the exit code (V8's start-up flags are bin/'s). */
 export async function runAsProcess(): Promise<void> {
@@ -29,7 +29,7 @@ export async function runAsProcess(): Promise<void> {
       now: Date.now,
       signal: stop.signal,
       process: { pid: process.pid, isAlive },
-      tuneForManyInputs,
+      tuneV8: V8_TUNING,
     });
   } finally {
     process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);

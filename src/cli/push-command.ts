@@ -13,11 +13,13 @@ import { paintWith } from './paint.js';
 import { dryRunLines, errorLines, jsonReport, resultLine, summaryLine } from './render.js';
 
 /**
- * From this many inputs on, the process tunes V8 for a long run (`Io.tuneForManyInputs`): a heap kept
- * small at some cost in time, and optimised code. Below it a run is short and its heap small anyway
- * (1 000 files peak at ~70 MiB either way).
+ * From this many inputs on, the process tunes V8 for a long run (`Io.tuneV8`): a heap kept small at some
+ * cost in time, and optimised code. Below it a run is short and its heap small anyway (1 000 files peak at
+ * ~70 MiB either way).
  */
 export const MANY_INPUTS = 2000;
+/** From this many requests (profiles × endpoints) on, sending is long enough for optimised code to pay (cli/v8-tuning.ts). */
+export const MANY_REQUESTS = 3000;
 
 interface Spinner {
   text: string;
@@ -63,7 +65,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       ...(io.process && { process: io.process }),
       onWarning: warn,
       onInputs: (count) => {
-        if (count >= MANY_INPUTS) io.tuneForManyInputs?.();
+        if (count >= MANY_INPUTS) io.tuneV8?.manyInputs();
       },
       onProgress: (line) => {
         if (!opts.quiet) toStderr(paintErr('dim', line));
@@ -71,6 +73,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       onPlan: async (c, profiles) => {
         config = c;
         planned = profiles;
+        if (profiles.length * c.endpoints.length >= MANY_REQUESTS) io.tuneV8?.manyRequests();
         // ora only on a real terminal: it hangs on a 0-column one, and pipes and CI logs want plain lines.
         const tty = io.stderr.isTTY === true && (io.stderr.columns ?? 0) > 0;
         if (tty && !c.dryRun && !opts.quiet && !opts.verbose) {
