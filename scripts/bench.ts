@@ -68,20 +68,40 @@ function once(cmd: Cmd): { ms: number; rss: number | undefined } {
   return { ms, rss: HAS_TIME && /^\d+$/.test(last) ? Number(last) / 1024 : undefined };
 }
 
+/** A small seeded generator (mulberry32): the bench's orders are the same from run to run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-/** Each command `runs` times, interleaved, each round starting one command further on. */
+/**
+ * Each command `runs` times, interleaved, in a new order each round (shuffled, the same every bench): what
+ * a command leaves behind weighs on the next one (after the curl loop's 1000 connections the receiver
+ * answered a push ~6 % slower), and in an order that only rotates, each command always follows the same one.
+ */
 function interleaved(title: string, cmds: Cmd[], runs: number): Map<string, Stats> {
   process.stderr.write(`${title}: ${cmds.length} variants × ${runs} runs `);
   for (const c of cmds) once(c); // warm-up: file cache, first-run effects
   const samples = new Map(cmds.map((c) => [c.name, { ms: [] as number[], rss: [] as number[] }]));
+  const random = seeded(runs * 7919 + cmds.length);
   for (let r = 0; r < runs; r++) {
-    for (let i = 0; i < cmds.length; i++) {
-      const c = cmds[(r + i) % cmds.length] as Cmd;
+    const order = [...cmds];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j] as Cmd, order[i] as Cmd];
+    }
+    for (const c of order) {
       const m = once(c);
       const s = samples.get(c.name);
       s?.ms.push(m.ms);
