@@ -44,6 +44,8 @@ export interface PushHooks {
   onProgress?: (line: string) => void;
   /** How many inputs the run has, once its paths are expanded and before any is read. */
   onInputs?: (count: number) => void;
+  /** How many spooled profiles the run will read and send first (one request each), before any is read. */
+  onSpool?: (entries: number) => void;
   onResult?: DeliverDeps['onResult'];
   onRetry?: DeliverDeps['onRetry'];
   log?: (line: string) => void;
@@ -115,7 +117,7 @@ export async function push(inputs: string[], options: PushOptions = {}, hooks: P
     const results: ProfileResult[] = [];
     if (spool) {
       // The oldest first: what earlier runs could not deliver goes before this run's inputs.
-      const waiting = await spoolWork(spool, config);
+      const waiting = await spoolWork(spool, config, hooks.onSpool);
       waiting.elsewhere.forEach((w) => hooks.onWarning?.(w));
       for (const r of waiting.settled) for (const e of r.endpoints) hooks.onResult?.(r.profile, e);
       // A loop, not push(...): a spool can hold more entries than a call takes arguments.

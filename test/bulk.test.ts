@@ -222,13 +222,16 @@ describe('bulk delivery', () => {
       signal: new AbortController().signal,
       tuneV8: { manyInputs: () => void asked.push(`${name}: inputs`), manyRequests: () => void asked.push(`${name}: requests`) },
     });
-    const args = ['--service-name', 'a', '--dry-run', '-q'];
+    // Nothing listens on these: the first request finds each endpoint down and the rest are not sent.
     const one = ['--url', 'http://127.0.0.1:1'];
     const two = [...one, '--url', 'http://127.0.0.1:2'];
-    assert.equal(await main(['node', 'pyro-push', join(FIXTURES, 'heap.pb'), ...two, ...args], io('one file')), 0);
-    assert.equal(await main(['node', 'pyro-push', many, ...one, ...args], io('many files')), 0);
-    assert.equal(await main(['node', 'pyro-push', half, ...one, ...args], io('half, one endpoint')), 0);
-    assert.equal(await main(['node', 'pyro-push', half, ...two, ...args], io('half, two endpoints')), 0);
+    const args = ['--service-name', 'a', '--max-attempts', '1', '-q'];
+    assert.equal(await main(['node', 'pyro-push', join(FIXTURES, 'heap.pb'), ...two, ...args], io('one file')), 1);
+    assert.equal(await main(['node', 'pyro-push', many, ...one, ...args, '--dry-run'], io('many files')), 0);
+    assert.equal(await main(['node', 'pyro-push', half, ...one, ...args], io('half, one endpoint')), 1);
+    // A dry run sends nothing: its requests are not many.
+    assert.equal(await main(['node', 'pyro-push', half, ...two, ...args, '--dry-run'], io('half, two endpoints, dry run')), 0);
+    assert.equal(await main(['node', 'pyro-push', half, ...two, ...args], io('half, two endpoints')), 1);
     assert.deepEqual(asked, ['many files: inputs', 'half, two endpoints: requests']);
   });
 });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { push } from '../src/push.js';
 import { createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { SECRETS, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 
@@ -146,6 +147,24 @@ describe('the spool', () => {
       assert.match(run.stderr, new RegExp(`warning: ${spool}: 1 spooled profile\\(s\\) for endpoint http://127\\.0\\.0\\.1:1 \\(http://127\\.0\\.0\\.1:1\\) stay there: that endpoint is not configured in this run`));
       assert.equal(entries(spool).length, 1);
       assert.equal(good.received.length, 0);
+    } finally {
+      await good.close();
+    }
+  });
+
+  test('a run says how many spooled profiles it will send, before it reads them (PushHooks.onSpool)', async () => {
+    const spool = tempDir();
+    await runCli([copies(3), '-c', configFor(DEAD), '--spool-dir', spool, '--service-name', 'a', '--max-attempts', '1']);
+    // One for an endpoint this run does not have: it stays, and is not counted.
+    const other = writeTemp(tempDir(), 'other.yaml', `endpoints:\n  - name: other\n    url: ${DEAD}\n`);
+    await runCli([HEAP, '-c', other, '--spool-dir', spool, '--service-name', 'a', '--max-attempts', '1']);
+    assert.equal(entries(spool).length, 4);
+    const good = await startReceiver('127.0.0.1', 0);
+    try {
+      const seen: string[] = [];
+      await push([], { config: configFor(good.url), spoolDir: spool, flushOnly: true }, { onSpool: (n) => seen.push(`spool: ${n}`), onResult: () => seen.push('result') });
+      assert.deepEqual(seen, ['spool: 3', 'result', 'result', 'result']);
+      assert.equal(good.received.length, 3);
     } finally {
       await good.close();
     }

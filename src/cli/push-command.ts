@@ -21,6 +21,24 @@ export const MANY_INPUTS = 2000;
 /** From this many requests (profiles × endpoints) on, sending is long enough for optimised code to pay (cli/v8-tuning.ts). */
 export const MANY_REQUESTS = 3000;
 
+/** Counts a run's inputs and requests as they become known, and tunes V8 once each count is many. */
+function v8TuningFor(io: Io): { inputs(n: number): void; requests(n: number): void } {
+  let inputs = 0;
+  let requests = 0;
+  return {
+    inputs(n) {
+      const before = inputs;
+      inputs += n;
+      if (before < MANY_INPUTS && inputs >= MANY_INPUTS) io.tuneV8?.manyInputs();
+    },
+    requests(n) {
+      const before = requests;
+      requests += n;
+      if (before < MANY_REQUESTS && requests >= MANY_REQUESTS) io.tuneV8?.manyRequests();
+    },
+  };
+}
+
 interface Spinner {
   text: string;
   clear(): unknown;
@@ -53,6 +71,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
   let config: RunConfig | undefined;
   let planned: PlannedProfile<SendInput>[] = [];
   let done = 0;
+  const tuning = v8TuningFor(io);
   try {
     // Loaded here, not at start-up: --help and --version never pay for undici, yaml or protobuf.
     const { push } = await import('../push.js');
@@ -64,8 +83,11 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       signal: io.signal,
       ...(io.process && { process: io.process }),
       onWarning: warn,
-      onInputs: (count) => {
-        if (count >= MANY_INPUTS) io.tuneV8?.manyInputs();
+      onInputs: (count) => tuning.inputs(count),
+      // Spooled profiles are read and checked as inputs are, after them, and each is one request.
+      onSpool: (entries) => {
+        tuning.inputs(entries);
+        tuning.requests(entries);
       },
       onProgress: (line) => {
         if (!opts.quiet) toStderr(paintErr('dim', line));
@@ -73,7 +95,7 @@ export async function runPush(inputs: string[], opts: CliOptions, io: Io): Promi
       onPlan: async (c, profiles) => {
         config = c;
         planned = profiles;
-        if (profiles.length * c.endpoints.length >= MANY_REQUESTS) io.tuneV8?.manyRequests();
+        if (!c.dryRun) tuning.requests(profiles.length * c.endpoints.length);
         // ora only on a real terminal: it hangs on a 0-column one, and pipes and CI logs want plain lines.
         const tty = io.stderr.isTTY === true && (io.stderr.columns ?? 0) > 0;
         if (tty && !c.dryRun && !opts.quiet && !opts.verbose) {

@@ -4,7 +4,9 @@ import type { Io } from './io.js';
 import type { ReceiveOptions } from './program.js';
 
 /** `pyro-push receive`: listens until `io.signal` aborts; the exit code is 2 for a bad port or one in use. */
-export async function runReceive(opts: ReceiveOptions, io: Pick<Io, 'stdout' | 'stderr' | 'signal'>): Promise<ExitCode> {
+export async function runReceive(opts: ReceiveOptions, io: Pick<Io, 'stdout' | 'stderr' | 'signal' | 'tuneV8'>): Promise<ExitCode> {
+  // A server answers requests for as long as it runs: V8's own tier-up budget, not a short run's.
+  io.tuneV8?.manyRequests();
   if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65535) {
     io.stderr.write(`error: --port "${opts.port}": expected a port number from 0 to 65535\n`);
     return EXIT.usage;

@@ -21,12 +21,14 @@ export interface SpoolWork {
  * What waits in the spool for this run's endpoints (matched by endpoint name), claimed so that no other
  * run sends it too. Bounds are applied first; every dropped entry is a result, never silent.
  */
-export async function spoolWork(spool: Spool, config: RunConfig): Promise<SpoolWork> {
+export async function spoolWork(spool: Spool, config: RunConfig, onEntries?: (count: number) => void): Promise<SpoolWork> {
   const settled: ProfileResult[] = (await spool.enforceBounds()).map(({ entry, why }) => entryResult(entry, 'dropped', `dropped from the spool: ${why}`));
   const byName = new Map<string, Endpoint>(config.endpoints.map((e) => [e.name, e]));
   const jobs: Job[] = [];
   const elsewhere = new Map<string, number>();
-  for (const entry of await spool.list()) {
+  const listed = await spool.list();
+  onEntries?.(listed.reduce((n, entry) => n + (byName.has(entry.endpoint.name) ? 1 : 0), 0));
+  for (const entry of listed) {
     if (!byName.has(entry.endpoint.name)) {
       elsewhere.set(`${entry.endpoint.name} (${entry.endpoint.url})`, (elsewhere.get(`${entry.endpoint.name} (${entry.endpoint.url})`) ?? 0) + 1);
       continue;
