@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--liftoff-only');
-setFlagsFromString(`--interrupt-budget=${4 * 67_584}`);
+const TIERS_BY_BUDGET = process.versions.v8.startsWith('11.'); // as bin/v8-flags.cjs
+if (TIERS_BY_BUDGET) setFlagsFromString(`--interrupt-budget=${4 * 67_584}`);
 const require = createRequire(import.meta.url);
 const Dispatcher = require('undici/lib/dispatcher/dispatcher.js');
 Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));
@@ -36,7 +37,7 @@ const ca = caFile && (await readFile(caFile, 'utf8'));
 const files = (await readdir(folder)).sort();
 // As pyro-push does from 2000 inputs or 3000 requests on (src/cli/v8-tuning.ts): V8's own budget, where
 // optimised code pays.
-if (files.length >= 2000 || files.length * urls.length >= 3000) setFlagsFromString('--interrupt-budget=67584');
+if (TIERS_BY_BUDGET && (files.length >= 2000 || files.length * urls.length >= 3000)) setFlagsFromString('--interrupt-budget=67584');
 /** Each body read once, by the first endpoint to need it, and let go when the last one has it. */
 const bodies = new Map();
 const body = (file) => {

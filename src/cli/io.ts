@@ -19,6 +19,6 @@ export interface Io {
   process?: { pid: number; isAlive(pid: number): boolean };
   /** Aborted when the process is asked to stop (Ctrl-C, SIGTERM): the run ends, says what it did, exits. */
   signal: AbortSignal;
-  /** Told how large a run is, the process may tune its V8 for it (cli/v8-tuning.ts); tests leave it out. */
+  /** Told how large a run is, the process may tune its V8 for it (cli/v8-tuning.ts); absent elsewhere: V8's flags are the process's. */
   tuneV8?: V8Tuning;
 }

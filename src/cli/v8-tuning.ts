@@ -40,18 +40,25 @@ function capped(): boolean {
  * 40 % slower; 1000 files to two endpoints 10 % faster, to three the same, to four 8 % slower.
  */
 export const V8_INTERRUPT_BUDGET = 67_584;
+/** Whether this V8 tiers up by that budget (Node 20's, 11.x): later ones count calls and have no such flag. */
+const TIERS_BY_BUDGET = process.versions.v8.startsWith('11.');
+
+function useV8Budget(): void {
+  if (TIERS_BY_BUDGET) setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);
+}
 
 /** How the CLI process tunes V8 once it knows how large a run is (`Io.tuneV8`). */
 export interface V8Tuning {
   /** A run of many inputs, before they are read: V8's tier-up budget, and a heap kept small. */
   manyInputs(): void;
-  /** A run of many requests (inputs × endpoints), before they are sent: V8's tier-up budget. */
+  /** A run of many requests (profiles × endpoints), before they are sent: V8's tier-up budget. */
   manyRequests(): void;
 }
 
 /**
- * Both are put back to what they were at start before the launcher makes a code cache (bin/v8-flags.cjs):
- * a cache made under them would be rejected by every next run.
+ * The launcher puts the tier-up budget, `--optimize-for-size` and the `--max-semi-space-size` it implies
+ * back to what they were at start before it makes a code cache (bin/v8-flags.cjs#asAtStart): a cache
+ * made under them would be rejected by every next run.
  */
 export const V8_TUNING: V8Tuning = {
   /**
@@ -61,10 +68,10 @@ export const V8_TUNING: V8Tuning = {
    * time, which a short run is better without.
    */
   manyInputs() {
-    setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);
+    useV8Budget();
     setFlagsFromString('--optimize-for-size');
   },
   manyRequests() {
-    setFlagsFromString(`--interrupt-budget=${V8_INTERRUPT_BUDGET}`);
+    useV8Budget();
   },
 };
