@@ -56,3 +56,12 @@ test('what the wire writer writes decodes to the labels, profile and id given, l
   assert.ok(Buffer.from(series?.samples[0]?.rawProfile ?? []).equals(Buffer.from(profile)));
   assert.equal(series?.samples[0]?.ID, 'id-1');
 });
+
+test('a request that cannot be written leaves nothing of itself in the writer the next one uses', () => {
+  const labels = LABEL_SETS.typical as Labels;
+  const profile = PROFILES['heap.pb'] as Uint8Array;
+  // A length no uint32 holds: the series' length throws after its tag is written.
+  const tooLong = { byteLength: 2 ** 32 } as Uint8Array;
+  assert.throws(() => encodePushRequest(labels, tooLong, 'id-1'), /uint32/);
+  assert.deepEqual(encodePushRequest(labels, profile, 'id-2'), generated(labels, profile, 'id-2'));
+});

@@ -42,8 +42,18 @@ const parts = new BinaryWriter();
  * lengths of the enclosing messages are worked out first, so that the profile itself is never copied.
  */
 export function pushRequestParts(labels: Labels, profile: Uint8Array, id: string): [Uint8Array, Uint8Array, Uint8Array] {
-  const LEN = WireType.LengthDelimited;
   const labelBytes = encodedLabels(labels);
+  try {
+    return writeParts(labelBytes, profile, id);
+  } catch (err) {
+    // Nothing half-written may begin the next request (a length over 2^32 - 1 throws midway).
+    parts.finish();
+    throw err;
+  }
+}
+
+function writeParts(labelBytes: Uint8Array, profile: Uint8Array, id: string): [Uint8Array, Uint8Array, Uint8Array] {
+  const LEN = WireType.LengthDelimited;
   const tail = id === '' ? new Uint8Array(0) : parts.tag(2, LEN).string(id).finish(); // RawSample.ID
   // The lengths of the fields in between are sizes worked out, not bytes written twice (each tag here is
   // one byte: fields 1 and 2).
@@ -54,7 +64,6 @@ export function pushRequestParts(labels: Labels, profile: Uint8Array, id: string
   if (profile.byteLength > 0) parts.tag(1, LEN).uint32(profile.byteLength);
   return [parts.finish(), profile, tail];
 }
-
 
 /**
  * RawProfileSeries.labels, encoded once per labels object: a bulk run's profiles share one (push.ts), so
