@@ -72,7 +72,9 @@ export async function readAndPlan({ names, listed }: InputNames, config: RunConf
       }
       // Planning is not reading: what it throws is a bug, for the caller, not an input's problem.
       if (read) outcomes[i] = planOne(read);
-      if (Date.now() - turn >= EVENT_LOOP_TURN_MS) await giveTurn();
+      // A clock set back counts as a turn due: the loop must never wait for it to catch up.
+      const now = Date.now();
+      if (now - turn >= EVENT_LOOP_TURN_MS || now < turn) await giveTurn();
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
