@@ -47,8 +47,7 @@ function runBundle(file) {
   const push = isPush(args);
   if (cache && (cachedData === undefined || script.cachedDataRejected || (push && !cache.push))) {
     process.once('exit', () => {
-      require('./v8-flags.cjs').asAtStart();
-      cache.write(script.createCachedData(), push);
+      if (require('./v8-flags.cjs').asAtStart()) cache.write(script.createCachedData(), push);
     });
   }
   bundle.exports.run();
