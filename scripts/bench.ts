@@ -3,8 +3,8 @@
  * against other ways of sending the same requests, on this machine. Numbers only — nothing here passes
  * or fails; the last table compares them with issue 9's targets.
  *
- * - Every row is a group of variants run interleaved (A B C A B C …, each round starting one further on)
- *   after one untimed warm-up each, so machine load hits all of them alike; a row shows the median of
+ * - Every row is a group of variants run interleaved (each round in a new, seeded order: see
+ *   `interleaved`) after one untimed warm-up each, so machine load hits all of them alike; a row shows the median of
  *   the runs with min–max. Ratios are taken between medians of the same group, never across groups.
  * - Wall time is measured around the whole child process; peak RSS is /usr/bin/time's %M (n/a without it).
  * - The receivers are `pyro-push receive --quiet` child processes (four of them, for four endpoints),
@@ -87,8 +87,8 @@ const median = (xs: number[]) => {
 
 /**
  * Each command `runs` times, interleaved, in a new order each round (shuffled, the same every bench): what
- * a command leaves behind weighs on the next one (after the curl loop's 1000 connections the receiver
- * answered a push ~6 % slower), and in an order that only rotates, each command always follows the same one.
+ * a command leaves behind weighs on the next one (after the curl loop's 1000 connections the next push
+ * ran ~6 % slower), and in an order that only rotates, each command always follows the same one.
  */
 function interleaved(title: string, cmds: Cmd[], runs: number): Map<string, Stats> {
   process.stderr.write(`${title}: ${cmds.length} variants × ${runs} runs `);
