@@ -9,6 +9,7 @@ import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { MAX_REQUEST_BYTES, type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { readRequestBody } from '../src/receiver/request-body.js';
 import { encodePushRequest } from '../src/protocol/push-api.js';
+import { main } from '../src/cli/main.js';
 import { BIN, fixture, runCli, tempDir } from './helpers.js';
 
 describe('the receiver answers like Pyroscope', () => {
@@ -106,6 +107,24 @@ test('receive: a port in use is one line, exit 2', async () => {
   } finally {
     await r.close();
   }
+});
+
+test('receive, a server, asks the process for V8 tuned for many requests (Io.tuneV8), a push of one file does not', async () => {
+  const asked: string[] = [];
+  const io = {
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    stdin: { isTTY: false, read: async () => new Uint8Array() },
+    env: {},
+    now: Date.now,
+    signal: new AbortController().signal,
+    tuneV8: { manyInputs: () => void asked.push('inputs'), manyRequests: () => void asked.push('requests') },
+  };
+  // A port that cannot be: the command ends at once, after it has said what it runs as.
+  assert.equal(await main(['node', 'pyro-push', 'receive', '--port', '99999'], io), 2);
+  assert.deepEqual(asked, ['requests']);
+  assert.equal(await main(['node', 'pyro-push', fixture('cpu.pb.gz'), '--url', 'http://127.0.0.1:1', '--service-name', 'a', '--dry-run', '-q'], io), 0);
+  assert.deepEqual(asked, ['requests']);
 });
 
 describe('pyro-push receive left running', () => {
