@@ -4,8 +4,8 @@
  * or fails; the last table compares them with issue 9's targets.
  *
  * - Every row is a group of variants run interleaved (each round in a new, seeded order: see
- *   `interleaved`) after one untimed warm-up each, so machine load hits all of them alike; a row shows the median of
- *   the runs with min–max. Ratios are taken between medians of the same group, never across groups.
+ *   `interleaved`) after one untimed warm-up each, so machine load hits all of them alike; a row shows
+ *   the median of the runs with min–max. Ratios are taken between medians of the same group, never across groups.
  * - Wall time is measured around the whole child process; peak RSS is /usr/bin/time's %M (n/a without it).
  * - The receivers are `pyro-push receive --quiet` child processes (four of them, for four endpoints),
  *   and a TLS receiver speaking HTTP/2 and HTTP/1.1 (scripts/bench-tls-receiver.ts).

@@ -5,8 +5,9 @@
  * URL (keep-alive, `--concurrency` connections and requests in flight each; several comma-separated URLs
  * are sent every body, each URL at its own pace), reading each body once, when its turn first comes, and
  * fails (exit 1) unless every answer is 200. It gets the start-up tricks pyro-push has: undici's files
- * rather than its index, V8 without the optimising tier-up of llhttp's wasm and with pyro-push's tier-up
- * budget for JavaScript on the same terms (bin/v8-flags.cjs: −10–20 ms here too); and its per-request
+ * rather than its index, and V8's flags as pyro-push sets them (bin/v8-flags.cjs: llhttp's wasm without
+ * its optimising tier-up, and the tier-up budget for JavaScript on the same terms, −10–20 ms here too;
+ * needs `npm run build` for dist/); and its per-request
  * ones: a small file read synchronously (from the page cache that is microseconds, where fs/promises
  * is four thread-pool round trips), and the answer read through undici's dispatch interface rather
  * than `request()`, which makes each answer a stream.
@@ -17,12 +18,11 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 
-setFlagsFromString('--liftoff-only');
-const TIERS_BY_BUDGET = process.versions.v8.startsWith('11.'); // as bin/v8-flags.cjs
-if (TIERS_BY_BUDGET) setFlagsFromString(`--interrupt-budget=${4 * 67_584}`);
 const require = createRequire(import.meta.url);
+// pyro-push's own start-up flags, from the one place that sets them.
+require('../bin/v8-flags.cjs');
+const { V8_TUNING } = await import('../dist/cli/v8-tuning.js');
 const Dispatcher = require('undici/lib/dispatcher/dispatcher.js');
 Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));
 const Pool = require('undici/lib/dispatcher/pool.js');
@@ -35,9 +35,9 @@ const caFile = option('--ca-file');
 const urls = urlList.split(',');
 const ca = caFile && (await readFile(caFile, 'utf8'));
 const files = (await readdir(folder)).sort();
-// As pyro-push does from 2000 inputs or 3000 requests on (src/cli/v8-tuning.ts): V8's own budget, where
-// optimised code pays.
-if (TIERS_BY_BUDGET && (files.length >= 2000 || files.length * urls.length >= 3000)) setFlagsFromString('--interrupt-budget=67584');
+// As pyro-push does from 2000 inputs or 3000 requests on (src/cli/push-command.ts): V8's own tier-up
+// budget, where optimised code pays (not --optimize-for-size: the sender keeps nothing per file).
+if (files.length >= 2000 || files.length * urls.length >= 3000) V8_TUNING.manyRequests();
 /** Each body read once, by the first endpoint to need it, and let go when the last one has it. */
 const bodies = new Map();
 const body = (file) => {
