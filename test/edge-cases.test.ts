@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { Profile } from 'pprof-format';
 import { PUSH_PATH } from '../src/protocol/push-api.js';
 import { push } from '../src/push.js';
 import { expandInputs } from '../src/sources/find-inputs.js';
-import { ReadSession, STDIN, readInput, loadBytes } from '../src/sources/inputs.js';
+import { InputChangedError, ReadSession, STDIN, readInput, loadBytes } from '../src/sources/inputs.js';
 import { type Receiver, type ReceiverOptions, type ScriptedReply, createPushHandler, startReceiver } from '../src/receiver/receiver.js';
 import { BIN, fixture, runCli, tempDir, writeTemp } from './helpers.js';
 
@@ -312,6 +312,16 @@ describe('inputs', () => {
     writeFileSync(path, readFileSync(HEAP));
     await assert.rejects(loadBytes(reread), /changed after it was validated; not sent/);
     assert.deepEqual(await loadBytes(kept), readFileSync(CPU));
+  });
+
+  test('a file read again to be sent (no stat first) that is gone, or a folder now, is not sent, and says why', async () => {
+    const path = writeTemp(tempDir(), 'p.pb.gz', readFileSync(CPU));
+    const noStdin = { isTTY: false, read: async () => new Uint8Array() };
+    const reread = await readInput(path, noStdin, undefined, {}, new ReadSession({ bounds: { inputs: 0, bytes: 0 } }));
+    rmSync(path);
+    await assert.rejects(loadBytes(reread), (err: Error) => err instanceof InputChangedError && err.message === `${path}: no such file or directory since it was validated; not sent`);
+    mkdirSync(path);
+    await assert.rejects(loadBytes(reread), (err: Error) => err instanceof InputChangedError && err.message === `${path}: is a directory since it was validated; not sent`);
   });
 
   test('--remove-sent leaves a file that changed since it was read, and says so', () =>

@@ -154,7 +154,8 @@ export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes'
   if (input.bytes) return input.bytes;
   let bytes: Uint8Array;
   try {
-    bytes = readSmallFile(input.path as string) ?? (await readWhole(input.path as string, signal));
+    // Read as a regular file when it was validated: no stat first (18 000 of them in a 20 000-file run).
+    bytes = readSmallFile(input.path as string, true) ?? (await readWhole(input.path as string, signal));
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     throw new InputChangedError(`${input.name}: ${fsProblem(err)} since it was validated; not sent`, { cause: err });

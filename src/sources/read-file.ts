@@ -25,13 +25,14 @@ export const SYNC_READ_MAX = 1024 * 1024;
  * The whole file if it is a regular file of at most SYNC_READ_MAX bytes; undefined for anything else
  * (and for any error: the asynchronous read that follows says it). A path is stat'ed before it is
  * opened: opening a FIFO, even without waiting, would let its writer's open through, only to close on it.
- * A path a folder's listing gave as a regular file (`listed`) is not: that stat was a third of the read.
- * O_NONBLOCK and fstat on the open file cover a rename in between: what is read is a regular file.
+ * A path known to be a regular file (`regular`) is not: one a folder's listing gave as such, or one this
+ * run has read already and reads again to send it (that stat was a third of the read). O_NONBLOCK and
+ * fstat on the open file cover a rename in between: what is read is a regular file.
  */
-export function readSmallFile(path: string, listed = false): Buffer | undefined {
+export function readSmallFile(path: string, regular = false): Buffer | undefined {
   let fd: number;
   try {
-    if (!listed) {
+    if (!regular) {
       const named = statSync(path);
       if (!named.isFile() || named.size > SYNC_READ_MAX) return undefined;
     }
