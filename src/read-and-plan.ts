@@ -78,7 +78,8 @@ export async function readAndPlan({ names, listed }: InputNames, config: RunConf
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
-  for (const [i, name] of names.entries()) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     // Not begun: the run was stopped while earlier inputs were read; it is the one stopped, as one at a time.
     const outcome = outcomes[i] ?? { err: signal.reason, stopped: true };
     if (!('err' in outcome)) continue;

@@ -130,15 +130,10 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
   const fail = (message: string, server: ServerRefusal) => new ProfileError(message, { server, partial });
   const broken = 'the profiler wrote a broken profile';
   const n = s.strings.length;
-  const decoded = new Map<number, string>();
+  const decoded = new Array<string | undefined>(n);
   const text = (at: number): string => {
     if (!(at >= 0 && at < n)) return '';
-    let value = decoded.get(at);
-    if (value === undefined) {
-      const bytes = s.strings[at] as Uint8Array;
-      decoded.set(at, (value = UTF8.decode(bytes)));
-    }
-    return value;
+    return (decoded[at] ??= UTF8.decode(s.strings[at] as Uint8Array));
   };
 
   if (s.sampleTypes.length === 0)
@@ -150,9 +145,9 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     );
   if (s.locationId0) throw fail(`location id 0 (the server refuses it with 400: "location id is 0"); ${broken}`, refuse400('location id is 0'));
   if (s.functionId0) throw fail(`function id 0 (the server refuses it with 400: "function id is 0"); ${broken}`, refuse400('function id is 0'));
-  const counts = [...s.valueCounts].filter((c) => c !== s.sampleTypes.length);
-  if (counts.length > 0)
-    throw fail(`a sample has ${counts[0]} values for ${s.sampleTypes.length} sample types (the server refuses it with 400: "sample value length mismatch"); ${broken}`, refuse400('sample value length mismatch'));
+  const mismatch = firstOther(s.valueCounts, s.sampleTypes.length);
+  if (mismatch !== undefined)
+    throw fail(`a sample has ${mismatch} values for ${s.sampleTypes.length} sample types (the server refuses it with 400: "sample value length mismatch"); ${broken}`, refuse400('sample value length mismatch'));
   if (s.strings.length === 0 || (s.strings[0] as Uint8Array).length !== 0)
     throw fail(`the string table does not start with "" (the server refuses it with 400: "string 0 should be empty string"); ${broken}`, refuse400('string 0 should be empty string'));
   for (const { kind, what, message } of STRING_REFS) {
@@ -179,6 +174,53 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     throw fail(`a sample label's num_unit refers to string ${at} of ${n} (the server fails with 500 on it); ${broken}`, panic500(`index out of range [${at}]${at < 0 ? '' : ` with length ${n}`}`));
   }
 
+  const { sampleLabelKeys, sampleLabelKeySets, sampleLabelExamples, sampleLabelValueBytes } = sampleLabelFacts(s, text);
+  return {
+    gzipped,
+    size,
+    uncompressedSize,
+    encodedSize: s.encodedSize,
+    shape: { sampleTypes: types, periodType: text(s.periodType?.type ?? 0), periodUnit: text(s.periodType?.unit ?? 0) },
+    sampleTypeUnits: s.sampleTypes.map((t) => `${text(t.type)}/${text(t.unit)}`),
+    sampleCount: s.sampleCount,
+    storedSampleCount: s.storedSampleCount,
+    sampleLabelKeys,
+    sampleLabelKeySets,
+    sampleLabelExamples,
+    sampleLabelValueBytes,
+    timeNanos: s.timeNanos,
+    durationNanos: s.durationNanos,
+  };
+}
+
+/** The first of `counts` that is not `expected`. */
+function firstOther(counts: Set<number>, expected: number): number | undefined {
+  for (const c of counts) if (c !== expected) return c;
+  return undefined;
+}
+
+type SampleLabelFacts = Pick<ProfileFacts, 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelExamples' | 'sampleLabelValueBytes'>;
+
+/**
+ * A profile without sample labels (most of them): one group of samples with no keys, or none stored.
+ * Shared by every such profile, as SharedFacts would share them anyway, and never changed (facts are
+ * read, not written, once made): a bulk run no longer makes a set and three maps for each.
+ */
+const NO_SAMPLE_LABELS: Record<'oneGroup' | 'noGroup', SampleLabelFacts> = {
+  oneGroup: { sampleLabelKeys: new Set(), sampleLabelKeySets: frozen([[]]), sampleLabelExamples: frozen([[]]), sampleLabelValueBytes: new Map() },
+  noGroup: { sampleLabelKeys: new Set(), sampleLabelKeySets: frozen([]), sampleLabelExamples: frozen([]), sampleLabelValueBytes: new Map() },
+};
+
+/** An array and the arrays in it, frozen (typed as the facts type them, which their readers never change). */
+function frozen<T>(list: T[][]): T[][] {
+  for (const inner of list) Object.freeze(inner);
+  return Object.freeze(list) as T[][];
+}
+
+/** The sample labels the server turns into series labels: their keys, key sets, an example of each set, the longest values. */
+function sampleLabelFacts(s: Scan, text: (at: number) => string): SampleLabelFacts {
+  if (s.labelSets.size === 0) return NO_SAMPLE_LABELS.noGroup;
+  if (s.labelSets.size === 1 && s.labelSets.has('')) return NO_SAMPLE_LABELS.oneGroup;
   const sampleLabelKeys = new Set<string>();
   const sampleLabelValueBytes = new Map<string, number>();
   const keySets = new Map<string, string[]>();
@@ -215,20 +257,5 @@ function factsOf(s: Scan, gzipped: boolean, size: number, uncompressedSize: numb
     sampleLabelExamples.push([]);
   }
 
-  return {
-    gzipped,
-    size,
-    uncompressedSize,
-    encodedSize: s.encodedSize,
-    shape: { sampleTypes: types, periodType: text(s.periodType?.type ?? 0), periodUnit: text(s.periodType?.unit ?? 0) },
-    sampleTypeUnits: s.sampleTypes.map((t) => `${text(t.type)}/${text(t.unit)}`),
-    sampleCount: s.sampleCount,
-    storedSampleCount: s.storedSampleCount,
-    sampleLabelKeys,
-    sampleLabelKeySets,
-    sampleLabelExamples,
-    sampleLabelValueBytes,
-    timeNanos: s.timeNanos,
-    durationNanos: s.durationNanos,
-  };
+  return { sampleLabelKeys, sampleLabelKeySets, sampleLabelExamples, sampleLabelValueBytes };
 }
