@@ -7,6 +7,7 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { request } from 'undici';
 import { ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile } from '../src/profile/pprof.js';
+import { SharedFacts } from '../src/profile/shared-facts.js';
 import { PUSH_PATH, encodePushRequest } from '../src/protocol/push-api.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { humanizeBytes, humanizeIBytes } from '../src/receiver/server-rules.js';
@@ -212,5 +213,17 @@ describe('the wire-level facts equal pprof-format on every real profile and fixt
         },
       );
     });
+  test('shared between inputs (SharedFacts), every input keeps facts equal to its own', () => {
+    // Each file three times, interleaved, so that kinds come back after others: with and without sample labels.
+    const each = files.map((f) => new Uint8Array(readFileSync(f)));
+    const shared = new SharedFacts();
+    const order = [...each, ...each.slice().reverse(), ...each];
+    const sharedFacts = order.map((bytes) => shared.share(decodeProfile(bytes)));
+    assert.deepEqual(sharedFacts, order.map((bytes) => decodeProfile(bytes)));
+    // Inputs of one kind hold one copy of what they share.
+    const [first, again] = [sharedFacts[0], sharedFacts[each.length * 2]];
+    assert.equal(first?.shape, again?.shape);
+    assert.equal(first?.sampleLabelKeys, again?.sampleLabelKeys);
+  });
   test('fixture cpu.pb.gz', () => assert.ok(fixture('cpu.pb.gz')));
 });
