@@ -57,11 +57,13 @@ async function endpoint(delayMs = 0): Promise<Received> {
 const servers: Server[] = [];
 after(() => servers.forEach((s) => s.close()));
 
+/** `n` inputs whose bytes were not kept from the check (past a run's bounds): sending reads them from disk again. */
 async function planned(n: number) {
   const dir = tempDir();
   for (let i = 0; i < n; i++) writeTemp(dir, `p${String(i).padStart(3, '0')}.pb`, i % 2 ? HEAP : CPU);
   const names = Array.from({ length: n }, (_, i) => join(dir, `p${String(i).padStart(3, '0')}.pb`));
-  return Promise.all(names.map((name) => readInput(name, NO_STDIN)));
+  const session = new ReadSession({ bounds: { inputs: 0, bytes: 0 } });
+  return Promise.all(names.map((name) => readInput(name, NO_STDIN, undefined, {}, session)));
 }
 
 /** deliver() over real HTTP to `ends`, counting the reads at send time per input. */
