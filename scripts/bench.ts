@@ -5,7 +5,8 @@
  *
  * - Every row is a group of variants run interleaved (each round in a new, seeded order: see
  *   `interleaved`) after one untimed warm-up each, so machine load hits all of them alike; a row shows
- *   the median of the runs with min–max. Ratios are taken between medians of the same group, never across groups.
+ *   the median of the runs with min–max. A time ratio is the median of the ratios taken within each
+ *   round of one group, never across groups.
  * - Wall time is measured around the whole child process; peak RSS is /usr/bin/time's %M (n/a without it).
  * - The receivers are `pyro-push receive --quiet` child processes (four of them, for four endpoints),
  *   and a TLS receiver speaking HTTP/2 and HTTP/1.1 (scripts/bench-tls-receiver.ts).
@@ -57,6 +58,8 @@ interface Stats {
   median: number;
   min: number;
   max: number;
+  /** Wall time of each round, in round order: a ratio is taken round by round (`paired`). */
+  rounds: number[];
   /** MiB, median over the runs; undefined without /usr/bin/time. */
   rss: number | undefined;
 }
@@ -115,7 +118,7 @@ function interleaved(title: string, cmds: Cmd[], runs: number): Map<string, Stat
   process.stderr.write('\n');
   const out = new Map<string, Stats>();
   for (const [name, s] of samples)
-    out.set(name, { median: median(s.ms), min: Math.min(...s.ms), max: Math.max(...s.ms), rss: s.rss.length ? median(s.rss) : undefined });
+    out.set(name, { median: median(s.ms), min: Math.min(...s.ms), max: Math.max(...s.ms), rounds: s.ms, rss: s.rss.length ? median(s.rss) : undefined });
   return out;
 }
 
@@ -322,13 +325,18 @@ for (const r of rows) lines.push(`| ${r.group} | ${r.variant} | ${ms(r.stats.med
 const targets: string[] = [];
 targets.push(`| measure | target | ${launchers.map((l) => l.label).join(' | ')} |`, `|---|---|${launchers.map(() => '---|').join('')}`);
 const per = (f: (l: Launcher) => string) => launchers.map((l) => f(l)).join(' | ');
-const ratio = (a?: Stats, b?: Stats, digits = 2) => (a && b ? `${(a.median / b.median).toFixed(digits)}×` : 'n/a');
+/**
+ * `a` against `b`, round by round, then the median: the variants of one round ran back to back, so a
+ * machine whose speed drifts during the row (it does here, by a tenth and more) moves both alike.
+ */
+const paired = (a: Stats, b: Stats, f: (x: number, y: number) => number) => median(a.rounds.map((x, r) => f(x, b.rounds[r] as number)));
+const ratio = (a?: Stats, b?: Stats, digits = 2) => (a && b ? `${paired(a, b, (x, y) => x / y).toFixed(digits)}×` : 'n/a');
 const node0 = (g: string) => get(g, 'node -e 0');
 targets.push(`| \`--version\` wall / \`node -e 0\` wall | ≤ 1.15× | ${per((l) => ratio(get('start-up', `${l.label} --version`), node0('start-up')))} |`);
 targets.push(`| \`--help\` wall / \`node -e 0\` wall | — | ${per((l) => ratio(get('start-up', `${l.label} --help`), node0('start-up')))} |`);
 {
   const g = 'one small push (fixtures/cpu.pb.gz)';
-  targets.push(`| one small push, wall − \`node -e 0\` wall | ≤ +90 ms | ${per((l) => { const s = get(g, l.label); const n = node0(g); return s && n ? `+${ms(s.median - n.median)}` : 'n/a'; })} |`);
+  targets.push(`| one small push, wall − \`node -e 0\` wall | ≤ +90 ms | ${per((l) => { const s = get(g, l.label); const n = node0(g); return s && n ? `+${ms(paired(s, n, (x, y) => x - y))}` : 'n/a'; })} |`);
 }
 targets.push(`| 1000 small files: curl loop (\`xargs -P4\`) wall / ours | ≥ 15× | ${per((l) => ratio(get('1000 small files', 'curl loop (xargs -P4)'), get('1000 small files', l.label), 1))} |`);
 targets.push(`| 1000 files: ours / undici Pool sender | ≤ 1.25× | ${per((l) => ratio(get('1000 small files', l.label), get('1000 small files', 'undici Pool sender')))} |`);
@@ -352,7 +360,7 @@ if (tls) {
 
 const cpu = cpus();
 const machine = `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}; load average at the start ${loadavg()[0]?.toFixed(2)}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-const how = `\`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`: ${RUNS} interleaved runs a row (${STARTUP_RUNS} for start-up and one push, ${BULK_RUNS} for the two 1000-file rows, ${QUICK ? 2 : RUNS} for the 65 MiB profile and the cost curve), after one warm-up each; median, min – max; peak RSS from ${HAS_TIME ? '/usr/bin/time %M (median)' : 'nothing (no /usr/bin/time: n/a)'}${HAS_CURL ? '' : '; no curl: no curl loop'}${tls ? '' : '; no openssl: no TLS row'}.`;
+const how = `\`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`: ${RUNS} interleaved runs a row (${STARTUP_RUNS} for start-up and one push, ${BULK_RUNS} for the two 1000-file rows, ${QUICK ? 2 : RUNS} for the 65 MiB profile and the cost curve), after one warm-up each; median, min – max; a ratio (or difference) is the median of those taken within each round; peak RSS from ${HAS_TIME ? '/usr/bin/time %M (median)' : 'nothing (no /usr/bin/time: n/a)'}${HAS_CURL ? '' : '; no curl: no curl loop'}${tls ? '' : '; no openssl: no TLS row'}.`;
 const report = ['# `npm run bench` results', '', `Machine: ${machine}.`, '', how, '', "## Against issue 9's targets", '', ...targets, '', '## Every run', '', ...lines, ''].join('\n');
 console.log(report);
 mkdirSync(join(root, 'bench'), { recursive: true });
