@@ -171,8 +171,7 @@ export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes'
  */
 function check(name: string, bytes: Uint8Array, opts: ReadOptions, facts: SharedFacts): { profile: Omit<InputProfile, 'path' | 'bytes'>; converted?: ConvertedProfile } {
   // The facts object is the input's own (decodeProfile makes a new one each time): what the input is gets
-  // added to it, where `{ name, ...facts }` copied every fact into a new object, a bulk run's largest
-  // allocation per input (~1.3 KiB).
+  // added to it, where `{ name, ...facts }` and then the rest of a destructuring copied every fact twice.
   try {
     // Empty is said as every other pprof problem is (formats.ts would list every format it reads).
     const { format, inflated, presumed } = bytes.length === 0 ? { format: 'pprof' as const } : identifyInput(bytes, opts.format, { presumePprof: true });
