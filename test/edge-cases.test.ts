@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -314,14 +314,18 @@ describe('inputs', () => {
     assert.deepEqual(await loadBytes(kept), readFileSync(CPU));
   });
 
-  test('a file read again to be sent (no stat first) that is gone, or a folder now, is not sent, and says why', async () => {
+  test('a file read again to be sent (no stat first) that is gone, a folder or a named pipe now is not sent, and says why', async () => {
     const path = writeTemp(tempDir(), 'p.pb.gz', readFileSync(CPU));
     const noStdin = { isTTY: false, read: async () => new Uint8Array() };
     const reread = await readInput(path, noStdin, undefined, {}, new ReadSession({ bounds: { inputs: 0, bytes: 0 } }));
     rmSync(path);
     await assert.rejects(loadBytes(reread), (err: Error) => err instanceof InputChangedError && err.message === `${path}: no such file or directory since it was validated; not sent`);
     mkdirSync(path);
-    await assert.rejects(loadBytes(reread), (err: Error) => err instanceof InputChangedError && err.message === `${path}: is a directory since it was validated; not sent`);
+    await assert.rejects(loadBytes(reread), (err: Error) => err instanceof InputChangedError && err.message === `${path} is no longer a regular file; not sent`);
+    rmSync(path, { recursive: true });
+    // A pipe with no writer: read, it would wait for one for ever (the signal cannot end a blocked open).
+    execFileSync('mkfifo', [path]);
+    await assert.rejects(loadBytes(reread, new AbortController().signal), (err: Error) => err instanceof InputChangedError && err.message === `${path} is no longer a regular file; not sent`);
   });
 
   test('--remove-sent leaves a file that changed since it was read, and says so', () =>

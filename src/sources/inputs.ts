@@ -152,11 +152,18 @@ function checkedFile(arg: string, bytes: Buffer, kind: Stats | undefined, opts: 
 /** The bytes to send, checked to be the ones validated (a file rewritten meanwhile is not sent). */
 export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes' | 'sha256'>, signal?: AbortSignal): Promise<Uint8Array> {
   if (input.bytes) return input.bytes;
-  let bytes: Uint8Array;
+  const path = input.path as string;
+  let bytes: Uint8Array | undefined;
   try {
-    // Read as a regular file when it was validated: no stat first (18 000 of them in a 20 000-file run).
-    bytes = readSmallFile(input.path as string, true) ?? (await readWhole(input.path as string, signal));
+    // Read as the regular file it was when validated: no stat first (18 000 of them in a 20 000-file run).
+    bytes = readSmallFile(path, true);
+    if (bytes === undefined) {
+      // Large, or no longer a regular file: what it became is not read (a pipe would wait for a writer).
+      if (!(await statOf(path)).isFile()) throw new InputChangedError(`${input.name} is no longer a regular file; not sent`);
+      bytes = await readWhole(path, signal);
+    }
   } catch (err) {
+    if (err instanceof InputChangedError) throw err;
     if (signal?.aborted) throw signal.reason;
     throw new InputChangedError(`${input.name}: ${fsProblem(err)} since it was validated; not sent`, { cause: err });
   }
@@ -170,8 +177,8 @@ export async function loadBytes(input: Pick<SendInput, 'name' | 'path' | 'bytes'
  * it is for /ingest, which parses it.
  */
 function check(name: string, bytes: Uint8Array, opts: ReadOptions, facts: SharedFacts): { profile: Omit<InputProfile, 'path' | 'bytes'>; converted?: ConvertedProfile } {
-  // The facts object is the input's own (decodeProfile makes a new one each time): what the input is gets
-  // added to it, where `{ name, ...facts }` and then the rest of a destructuring copied every fact twice.
+  // The facts object is the input's own (decodeProfile makes a new one each time), so the input is that
+  // object with its name, format and hash added: no copy of every fact for each of a bulk run's inputs.
   try {
     // Empty is said as every other pprof problem is (formats.ts would list every format it reads).
     const { format, inflated, presumed } = bytes.length === 0 ? { format: 'pprof' as const } : identifyInput(bytes, opts.format, { presumePprof: true });
