@@ -56,13 +56,13 @@ export interface ProfileFacts {
   /** Samples the server keeps after dropping those with a negative value or only zeros: 0 means it stores nothing. */
   storedSampleCount: number;
   /** String sample-label keys of the stored samples that the server turns into series labels. */
-  sampleLabelKeys: Set<string>;
+  sampleLabelKeys: ReadonlySet<string>;
   /** Each distinct set of such keys, one per group of samples the server validates as one series (sorted). */
-  sampleLabelKeySets: string[][];
+  sampleLabelKeySets: ReadonlyArray<readonly string[]>;
   /** For each key set (same order), the labels of one group that has it: what the receiver names in its errors. */
-  sampleLabelExamples: Array<Array<[string, string]>>;
+  sampleLabelExamples: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
   /** The longest value (UTF-8 bytes) each of those keys has. */
-  sampleLabelValueBytes: Map<string, number>;
+  sampleLabelValueBytes: ReadonlyMap<string, number>;
   /** 0 means "now" to the server. */
   timeNanos: bigint;
   /** The profile's duration_nanos (field 10), 0 when absent: the legacy /ingest API's `until` is time + duration. */
@@ -203,18 +203,17 @@ type SampleLabelFacts = Pick<ProfileFacts, 'sampleLabelKeys' | 'sampleLabelKeySe
 
 /**
  * A profile without sample labels (most of them): one group of samples with no keys, or none stored.
- * Shared by every such profile, as SharedFacts would share them anyway, and never changed (facts are
- * read, not written, once made): a bulk run no longer makes a set and three maps for each.
+ * One copy for every such profile of the process (the receiver's too), typed and frozen read-only:
+ * a bulk run no longer makes a set and three maps for each.
  */
 const NO_SAMPLE_LABELS: Record<'oneGroup' | 'noGroup', SampleLabelFacts> = {
-  oneGroup: { sampleLabelKeys: new Set(), sampleLabelKeySets: frozen([[]]), sampleLabelExamples: frozen([[]]), sampleLabelValueBytes: new Map() },
-  noGroup: { sampleLabelKeys: new Set(), sampleLabelKeySets: frozen([]), sampleLabelExamples: frozen([]), sampleLabelValueBytes: new Map() },
+  oneGroup: { sampleLabelKeys: new Set(), sampleLabelKeySets: Object.freeze([Object.freeze([])]), sampleLabelExamples: Object.freeze([Object.freeze([])]), sampleLabelValueBytes: new Map() },
+  noGroup: { sampleLabelKeys: new Set(), sampleLabelKeySets: Object.freeze([]), sampleLabelExamples: Object.freeze([]), sampleLabelValueBytes: new Map() },
 };
 
-/** An array and the arrays in it, frozen (typed as the facts type them, which their readers never change). */
-function frozen<T>(list: T[][]): T[][] {
-  for (const inner of list) Object.freeze(inner);
-  return Object.freeze(list) as T[][];
+/** Whether these are the label facts every profile without sample labels shares (`SharedFacts` compares such kinds first). */
+export function hasNoSampleLabels(facts: Pick<ProfileFacts, 'sampleLabelKeys'>): boolean {
+  return facts.sampleLabelKeys === NO_SAMPLE_LABELS.oneGroup.sampleLabelKeys || facts.sampleLabelKeys === NO_SAMPLE_LABELS.noGroup.sampleLabelKeys;
 }
 
 /** The sample labels the server turns into series labels: their keys, key sets, an example of each set, the longest values. */

@@ -1,4 +1,4 @@
-import type { ProfileFacts } from './pprof.js';
+import { type ProfileFacts, hasNoSampleLabels } from './pprof.js';
 
 /** The facts that inputs from one profiler have in common: their sample types and their sample labels. */
 type Alike = Pick<ProfileFacts, 'shape' | 'sampleTypeUnits' | 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelExamples' | 'sampleLabelValueBytes'>;
@@ -11,12 +11,13 @@ const MAX_KEY_LENGTH = 4096;
 /**
  * One copy of what many inputs' facts have in common. A bulk run reads thousands of profiles of a few
  * kinds, and every facts object would otherwise hold its own strings, arrays, set and map (~1.5 KiB an
- * input, 30 MiB for 20 000): equal ones are replaced by the first seen. Facts are read, never changed,
- * once an input is checked, so sharing them is safe.
+ * input, 30 MiB for 20 000): equal ones are replaced by the first seen. The parts shared are read, never
+ * changed, once an input is checked (an input adds its name and hash to its own facts object, not to
+ * them), so sharing them is safe.
  */
 export class SharedFacts {
   readonly #kinds = new Map<string, Alike>();
-  /** Kinds without sample-label keys, newest first: compared before a key is made. */
+  /** Kinds of profiles without sample labels, newest first: compared before a key is made. */
   readonly #recent: Alike[] = [];
 
   share<T extends ProfileFacts>(facts: T): T {
@@ -31,8 +32,7 @@ export class SharedFacts {
       const { shape, sampleTypeUnits, sampleLabelKeys, sampleLabelKeySets, sampleLabelExamples, sampleLabelValueBytes } = facts;
       const kind = { shape, sampleTypeUnits, sampleLabelKeys, sampleLabelKeySets, sampleLabelExamples, sampleLabelValueBytes };
       this.#kinds.set(key, kind);
-      // Mostly the shared facts of profiles without sample labels; any other only ever matches itself.
-      if (sampleLabelKeys.size === 0 && this.#recent.unshift(kind) > RECENT_KINDS) this.#recent.pop();
+      if (hasNoSampleLabels(kind) && this.#recent.unshift(kind) > RECENT_KINDS) this.#recent.pop();
     }
     return facts;
   }

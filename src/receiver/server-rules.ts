@@ -111,7 +111,7 @@ export function labelPairsString(pairs: Pair[]): string {
  * pkg/validation ValidateLabels on one group's series: the request labels (an empty value removes every
  * label of that name), plus the group's sample labels the series lacks, with the v2 default rule for names.
  */
-export function validateLabels(series: Pair[], sampleLabels: Array<[string, string]>): string | undefined {
+export function validateLabels(series: Pair[], sampleLabels: ReadonlyArray<readonly [string, string]>): string | undefined {
   const emptied = new Set(series.filter((p) => p.value === '').map((p) => p.name));
   const ls = series.filter((p) => !emptied.has(p.name));
   const names = new Set(ls.map((p) => p.name));
