@@ -326,8 +326,9 @@ const targets: string[] = [];
 targets.push(`| measure | target | ${launchers.map((l) => l.label).join(' | ')} |`, `|---|---|${launchers.map(() => '---|').join('')}`);
 const per = (f: (l: Launcher) => string) => launchers.map((l) => f(l)).join(' | ');
 /**
- * `a` against `b`, round by round, then the median: the variants of one round ran back to back, so a
- * machine whose speed drifts during the row (it does here, by a tenth and more) moves both alike.
+ * `a` against `b`, round by round, then the median: the variants of one round ran within seconds of
+ * each other, so a machine whose speed drifts during the row (it does here, by a tenth and more) moves
+ * both alike.
  */
 const paired = (a: Stats, b: Stats, f: (x: number, y: number) => number) => median(a.rounds.map((x, r) => f(x, b.rounds[r] as number)));
 const ratio = (a?: Stats, b?: Stats, digits = 2) => (a && b ? `${paired(a, b, (x, y) => x / y).toFixed(digits)}×` : 'n/a');
@@ -360,7 +361,7 @@ if (tls) {
 
 const cpu = cpus();
 const machine = `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}; load average at the start ${loadavg()[0]?.toFixed(2)}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-const how = `\`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`: ${RUNS} interleaved runs a row (${STARTUP_RUNS} for start-up and one push, ${BULK_RUNS} for the two 1000-file rows, ${QUICK ? 2 : RUNS} for the 65 MiB profile and the cost curve), after one warm-up each; median, min – max; a ratio (or difference) is the median of those taken within each round; peak RSS from ${HAS_TIME ? '/usr/bin/time %M (median)' : 'nothing (no /usr/bin/time: n/a)'}${HAS_CURL ? '' : '; no curl: no curl loop'}${tls ? '' : '; no openssl: no TLS row'}.`;
+const how = `\`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`: ${RUNS} interleaved runs a row (${STARTUP_RUNS} for start-up and one push, ${BULK_RUNS} for the two 1000-file rows, ${QUICK ? 2 : RUNS} for the 65 MiB profile and the cost curve), after one warm-up each; median, min – max; a time ratio (or difference) is the median of those taken within each round; peak RSS from ${HAS_TIME ? '/usr/bin/time %M (median)' : 'nothing (no /usr/bin/time: n/a)'}${HAS_CURL ? '' : '; no curl: no curl loop'}${tls ? '' : '; no openssl: no TLS row'}.`;
 const report = ['# `npm run bench` results', '', `Machine: ${machine}.`, '', how, '', "## Against issue 9's targets", '', ...targets, '', '## Every run', '', ...lines, ''].join('\n');
 console.log(report);
 mkdirSync(join(root, 'bench'), { recursive: true });
