@@ -1,6 +1,6 @@
 import { DELTA_DEFAULT, DELTA_LABEL, type Labels, NAME_LABEL, SERVICE_LABEL, labelCountProblem, labelProblems, mergeLabels, sampleLabelProblems } from './labels.js';
 import { deriveProfileName } from './name.js';
-import type { ProfileFacts } from './pprof.js';
+import { type ProfileFacts, type SampleLabelFacts, sameSampleLabelFacts } from './pprof.js';
 import { SERVER_LIMITS } from './server-limits.js';
 
 /** What planning needs to know of an input: its name and what decoding it told. */
@@ -113,7 +113,7 @@ export class LabelMemo {
 
   get(input: PlanInput, name: string): Labels | undefined {
     const kind = this.#kinds.get(input.sampleLabelKeys);
-    return kind && sameSampleLabels(kind, input) ? kind.byName.get(name) : undefined;
+    return kind && sameSampleLabelFacts(kind, input) ? kind.byName.get(name) : undefined;
   }
 
   /** Frozen, as shared labels are: the same object goes to every input of the kind. */
@@ -123,14 +123,8 @@ export class LabelMemo {
       const { sampleLabelKeys, sampleLabelKeySets, sampleLabelValueBytes, sampleLabelExamples } = input;
       this.#kinds.set(sampleLabelKeys, (kind = { sampleLabelKeys, sampleLabelKeySets, sampleLabelValueBytes, sampleLabelExamples, byName: new Map() }));
     }
-    if (sameSampleLabels(kind, input)) kind.byName.set(name, Object.freeze(labels));
+    if (sameSampleLabelFacts(kind, input)) kind.byName.set(name, Object.freeze(labels));
   }
-}
-
-type SampleLabelFacts = Pick<PlanInput, 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelValueBytes' | 'sampleLabelExamples'>;
-
-function sameSampleLabels(a: SampleLabelFacts, b: SampleLabelFacts): boolean {
-  return a.sampleLabelKeySets === b.sampleLabelKeySets && a.sampleLabelValueBytes === b.sampleLabelValueBytes && a.sampleLabelExamples === b.sampleLabelExamples;
 }
 
 /**

@@ -199,7 +199,16 @@ function firstOther(counts: Set<number>, expected: number): number | undefined {
   return undefined;
 }
 
-type SampleLabelFacts = Pick<ProfileFacts, 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelExamples' | 'sampleLabelValueBytes'>;
+/** What a profile's sample labels tell: the facts planning and the receiver read about them. */
+export type SampleLabelFacts = Pick<ProfileFacts, 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelExamples' | 'sampleLabelValueBytes'>;
+
+/**
+ * The very same sample-label facts (the same objects, as SharedFacts and NO_SAMPLE_LABELS hand them out):
+ * what such profiles are labelled with, and their kind, can be worked out once for all of them.
+ */
+export function sameSampleLabelFacts(a: SampleLabelFacts, b: SampleLabelFacts): boolean {
+  return a.sampleLabelKeys === b.sampleLabelKeys && a.sampleLabelKeySets === b.sampleLabelKeySets && a.sampleLabelExamples === b.sampleLabelExamples && a.sampleLabelValueBytes === b.sampleLabelValueBytes;
+}
 
 /**
  * A profile without sample labels (most of them): one group of samples with no keys, or none stored.

@@ -1,4 +1,4 @@
-import { type ProfileFacts, hasNoSampleLabels } from './pprof.js';
+import { type ProfileFacts, hasNoSampleLabels, sameSampleLabelFacts } from './pprof.js';
 
 /** The facts that inputs from one profiler have in common: their sample types and their sample labels. */
 type Alike = Pick<ProfileFacts, 'shape' | 'sampleTypeUnits' | 'sampleLabelKeys' | 'sampleLabelKeySets' | 'sampleLabelExamples' | 'sampleLabelValueBytes'>;
@@ -44,10 +44,7 @@ const RECENT_KINDS = 8;
 /** The same kind: the very same sample-label facts, and equal sample types, units and period. */
 function sameKind(a: Alike, b: Alike): boolean {
   return (
-    a.sampleLabelKeys === b.sampleLabelKeys &&
-    a.sampleLabelKeySets === b.sampleLabelKeySets &&
-    a.sampleLabelExamples === b.sampleLabelExamples &&
-    a.sampleLabelValueBytes === b.sampleLabelValueBytes &&
+    sameSampleLabelFacts(a, b) &&
     a.shape.periodType === b.shape.periodType &&
     a.shape.periodUnit === b.shape.periodUnit &&
     sameStrings(a.shape.sampleTypes, b.shape.sampleTypes) &&
