@@ -65,8 +65,8 @@ export async function readAndPlan({ names, listed }: InputNames, config: RunConf
       const i = next++;
       let read: InputProfile | undefined;
       try {
-        const now = readInputNow(names[i] as string, hooks.stdin, signal, config.read, session);
-        read = now instanceof Promise ? await now : now;
+        const reading = readInputNow(names[i] as string, hooks.stdin, signal, config.read, session);
+        read = reading instanceof Promise ? await reading : reading;
       } catch (err) {
         outcomes[i] = { err, stopped: signal.aborted };
       }
