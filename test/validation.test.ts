@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { request } from 'undici';
-import { ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile } from '../src/profile/pprof.js';
+import { ProfileError, UNPROMOTED_SAMPLE_LABELS, decodeProfile, gunzipWhole } from '../src/profile/pprof.js';
 import { SharedFacts } from '../src/profile/shared-facts.js';
 import { PUSH_PATH, encodePushRequest } from '../src/protocol/push-api.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
@@ -103,6 +103,32 @@ describe('decodeProfile refuses what the server refuses, with a line that names 
   for (const [name, make] of accepted) test(`near miss, accepted: ${name}`, () => assert.doesNotThrow(() => decodeProfile(make())));
   test('a profile of raw protobuf under 10 bytes is refused: the server reads a 10-byte gzip header first', () => {
     assert.throws(() => decodeProfile(rawProfile(['', 'x']).subarray(0, 9)), /not a pprof profile \(only 9 bytes; is it text\?\)/);
+  });
+});
+
+describe('gunzipWhole: an output buffer sized by the gzip trailer, the same content as gunzipSync', () => {
+  const big = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `line ${i}\n`).join(''));
+  const cases: [string, Uint8Array][] = [
+    ['a small profile', gzipSync(build())],
+    ['content over 16 KiB (several of zlib\'s output buffers)', gzipSync(big)],
+    ['empty content', gzipSync(Buffer.alloc(0))],
+    ['two gzip members (the trailer gives only the last one\'s size)', Buffer.concat([gzipSync(big), gzipSync(build())])],
+  ];
+  for (const [name, gz] of cases) test(name, () => assert.deepEqual(gunzipWhole(gz, 64 << 20), gunzipSync(gz)));
+
+  test('a small content comes from the buffer pool, not a 16 KiB buffer of its own', () => {
+    assert.ok(gunzipWhole(gzipSync(build()), 64 << 20).buffer.byteLength < 16 * 1024);
+  });
+
+  test('a trailer that lies about the size is refused as gunzipSync refuses it', () => {
+    const gz = Buffer.from(gzipSync(big));
+    gz.writeUInt32LE(10, gz.length - 4);
+    assert.throws(() => gunzipSync(gz), /incorrect length check/);
+    assert.throws(() => gunzipWhole(gz, 64 << 20), /incorrect length check/);
+  });
+
+  test('over the size given: ERR_BUFFER_TOO_LARGE, as gunzipSync', () => {
+    assert.throws(() => gunzipWhole(gzipSync(big), 1000), { code: 'ERR_BUFFER_TOO_LARGE' });
   });
 });
 

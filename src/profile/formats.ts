@@ -2,7 +2,7 @@ import { constants, gunzipSync } from 'node:zlib';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { usageError } from '../errors.js';
 import { COLLAPSED_SHAPE } from './collapsed.js';
-import { ProfileError, decodeProfile, isGzip } from './pprof.js';
+import { ProfileError, decodeProfile, gunzipWhole, isGzip } from './pprof.js';
 
 /**
  * What an input is, told by its content (never its name): pprof, JFR or collapsed stacks, each gzipped or
@@ -148,7 +148,7 @@ function gunzipHead(bytes: Uint8Array, whole: boolean): { bytes: Uint8Array; com
   }
   if (!whole) return head && head.length > 0 ? { bytes: head, complete: false } : undefined;
   try {
-    const out = gunzipSync(bytes, { maxOutputLength });
+    const out = gunzipWhole(bytes, maxOutputLength);
     return { bytes: out.subarray(0, SNIFF_BYTES), complete: out.length <= SNIFF_BYTES, inflated: out };
   } catch (err) {
     const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';

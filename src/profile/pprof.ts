@@ -87,7 +87,7 @@ export function decodeProfile(bytes: Uint8Array, inflated?: Uint8Array): Profile
   if (gzipped && inflated) raw = inflated;
   else if (gzipped) {
     try {
-      raw = gunzipSync(bytes, { maxOutputLength: MAX_UNCOMPRESSED });
+      raw = gunzipWhole(bytes, MAX_UNCOMPRESSED);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ProfileError(`gunzipped it is over ${MAX_UNCOMPRESSED / 1024 / 1024} MiB; not a profile the server takes`, { cause: err });
@@ -120,6 +120,22 @@ export function withTimestamp(bytes: Uint8Array, gzipped: boolean, nowMs: number
 /** By the magic bytes, never the file name: real `.pb.gz` files are often raw. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** zlib's output buffer size by default: Node makes one of these for every gunzip, whatever its size. */
+const ZLIB_CHUNK = 16 * 1024;
+/** The smallest output buffer asked for, so that a gzip whose trailer lies takes at most a few thousand turns. */
+const SMALL_CHUNK = 1024;
+
+/**
+ * A whole gzip's content, inflated into an output buffer sized by the size its trailer gives (ISIZE, the
+ * content's length mod 2^32), within [1 KiB, 16 KiB]: a small profile's content then comes from Node's
+ * buffer pool instead of a 16 KiB buffer of its own (most of a bulk run's inputs are small). The trailer
+ * is only a hint: a wrong one costs turns of zlib's loop, never a wrong result.
+ */
+export function gunzipWhole(bytes: Uint8Array, maxOutputLength: number): Buffer {
+  const size = bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
+  return gunzipSync(bytes, { maxOutputLength, chunkSize: Math.min(ZLIB_CHUNK, Math.max(SMALL_CHUNK, size + 1)) });
 }
 
 /** As Buffer's toString('utf8') decodes (a BOM kept), without a Buffer made per string. */
