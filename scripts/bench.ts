@@ -11,7 +11,8 @@
  * - The receivers are `pyro-push receive --quiet` child processes (four of them, for four endpoints),
  *   and a TLS receiver speaking HTTP/2 and HTTP/1.1 (scripts/bench-tls-receiver.ts).
  * - References: a `curl` loop (`xargs -P4`, skipped without curl) and scripts/undici-sender.mjs (an
- *   undici Pool with keep-alive), both sending the PushRequest bodies pyro-push sends, made beforehand.
+ *   undici Pool with keep-alive, the first bodies read before it sends as pyro-push's are), both
+ *   sending the PushRequest bodies pyro-push sends, made beforehand.
  * - `--baseline <dir>`: also run another checkout's bin/pyro-push.cjs (built) in every row, as "before".
  * - `--quick`: fewer runs, and no 20 000-file run.
  *
@@ -25,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { encodePushRequest } from '../src/protocol/push-api.js';
+import { KEPT_INPUTS_MAX } from '../src/sources/inputs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -261,7 +263,15 @@ const NODE0: Cmd = { name: 'node -e 0', argv: [node, '-e', '0'] };
 group('start-up', [NODE0, ...launchers.flatMap((l) => [push(l, ['--version'], `${l.label} --version`), push(l, ['--help'], `${l.label} --help`)])], STARTUP_RUNS);
 group('one small push (fixtures/cpu.pb.gz)', [NODE0, ...launchers.map((l) => push(l, [fixture('cpu.pb.gz'), '--url', url, ...PUSH_FLAGS]))], STARTUP_RUNS);
 
-const refs: Cmd[] = [{ name: 'undici Pool sender', argv: [node, join(root, 'scripts/undici-sender.mjs'), url, bodies1000] }];
+/**
+ * The undici sender to these URLs, reading the first bodies before it sends within pyro-push's own bounds
+ * for the inputs' bytes it keeps from the check to the send (pyro-push has read those by then too).
+ */
+const sender = (name: string, to: string, dir: string, ...flags: string[]): Cmd => ({
+  name,
+  argv: [node, join(root, 'scripts/undici-sender.mjs'), to, dir, '--keep', `${KEPT_INPUTS_MAX.inputs},${KEPT_INPUTS_MAX.bytes}`, ...flags],
+});
+const refs: Cmd[] = [sender('undici Pool sender', url, bodies1000)];
 if (HAS_CURL)
   refs.push({
     name: 'curl loop (xargs -P4)',
@@ -271,7 +281,7 @@ group('1000 small files', [...launchers.map((l) => push(l, [files1000, '--url', 
 
 const fourUrls = urls.flatMap((u) => ['--url', u]);
 // The undici sender to the same four receivers: how much four endpoints cost on this machine at best.
-const sender4 = (n: 1 | 4): Cmd => ({ name: `undici Pool sender, ${n} endpoint${n > 1 ? 's' : ''}`, argv: [node, join(root, 'scripts/undici-sender.mjs'), urls.slice(0, n).join(','), bodies1000] });
+const sender4 = (n: 1 | 4): Cmd => sender(`undici Pool sender, ${n} endpoint${n > 1 ? 's' : ''}`, urls.slice(0, n).join(','), bodies1000);
 group(
   '1000 files, 1 vs 4 endpoints',
   [...launchers.flatMap((l) => [push(l, [files1000, '--url', url, ...PUSH_FLAGS], `${l.label}, 1 endpoint`), push(l, [files1000, ...fourUrls, ...PUSH_FLAGS], `${l.label}, 4 endpoints`)]), sender4(1), sender4(4)],
@@ -288,7 +298,7 @@ group(
 // The undici sender at both ends of the curve: what a Node process that keeps nothing per file costs in
 // memory (V8's heap still grows with a run's length), the floor for the "flat" row.
 const largest = curve.at(-1) as number;
-const senderAt = (n: number, dir: string): Cmd => ({ name: `undici Pool sender, ${n} files`, argv: [node, join(root, 'scripts/undici-sender.mjs'), url, dir] });
+const senderAt = (n: number, dir: string): Cmd => sender(`undici Pool sender, ${n} files`, url, dir);
 group(
   'cost curve (files in one run)',
   [...launchers.flatMap((l) => curve.map((n) => push(l, [smallFiles(n), '--url', url, ...PUSH_FLAGS], `${l.label}, ${n} files`))), senderAt(1000, bodies1000), senderAt(largest, bodies(largest))],
@@ -304,8 +314,8 @@ if (tls) {
       push(l, [files1000, ...tlsFlags, '--http2'], 'pyro-push --http2 (HTTP/2 negotiated)'),
       push(l, [files1000, ...tlsFlags], 'pyro-push (HTTP/1.1, the default)'),
       push(l, [files1000, ...tlsFlags, '--concurrency', '16'], 'pyro-push --concurrency 16 (HTTP/1.1)'),
-      { name: 'undici Pool sender, HTTP/2', argv: [node, join(root, 'scripts/undici-sender.mjs'), tls.url, bodies1000, '--ca-file', tls.ca, '--http2'] },
-      { name: 'undici Pool sender, HTTP/1.1', argv: [node, join(root, 'scripts/undici-sender.mjs'), tls.url, bodies1000, '--ca-file', tls.ca] },
+      sender('undici Pool sender, HTTP/2', tls.url, bodies1000, '--ca-file', tls.ca, '--http2'),
+      sender('undici Pool sender, HTTP/1.1', tls.url, bodies1000, '--ca-file', tls.ca),
     ],
     RUNS,
   );
@@ -349,8 +359,8 @@ targets.push(`| one 65 MiB profile: wall, peak RSS | ≤ 3 s, ≤ 300 MiB | ${pe
   const rssRatio = (a?: Stats, b?: Stats) => (a?.rss !== undefined && b?.rss !== undefined ? `${(a.rss / b.rss).toFixed(2)}×` : 'n/a');
   targets.push(`| peak RSS 1 000 → 10 000 → 20 000 files | 20 000 ≤ 1.15 × 1 000 | ${per((l) => `${[1000, 10_000, 20_000].map((n) => { const s = c(l, n); return s ? mib(s) : '–'; }).join(' → ')} (${rssRatio(c(l, largest), c(l, 1000))})`)} |`);
   targets.push(`| cost curve 1 / 10 / 100 / 1 000 / 10 000 files: wall | — | ${per((l) => [1, 10, 100, 1000, 10_000].map((n) => { const s = c(l, n); return s ? ms(s.median) : '–'; }).join(' / '))} |`);
-  const sender = (n: number) => get('cost curve (files in one run)', `undici Pool sender, ${n} files`);
-  const [s1, sN] = [sender(1000), sender(largest)];
+  const senderRun = (n: number) => get('cost curve (files in one run)', `undici Pool sender, ${n} files`);
+  const [s1, sN] = [senderRun(1000), senderRun(largest)];
   targets.push(`| reference: undici Pool sender's peak RSS, 1 000 → ${largest} files | — | ${s1 && sN ? `${mib(s1)} → ${mib(sN)} (${rssRatio(sN, s1)})` : 'n/a'} |`);
 }
 targets.push(`| reference: curl loop wall / undici Pool sender wall (what a Node sender can reach against curl here) | — | ${ratio(get('1000 small files', 'curl loop (xargs -P4)'), get('1000 small files', 'undici Pool sender'), 1)} |`);
