@@ -295,10 +295,11 @@ group(
   QUICK ? 2 : RUNS,
 );
 
-// The undici sender at both ends of the curve: what a Node process that keeps nothing per file costs in
-// memory (V8's heap still grows with a run's length), the floor for the "flat" row.
+// The undici sender at both ends of the curve, reading each body when its turn comes (no --keep): what a
+// Node process that keeps nothing per file costs in memory (V8's heap still grows with a run's length),
+// the floor for the "flat" row.
 const largest = curve.at(-1) as number;
-const senderAt = (n: number, dir: string): Cmd => sender(`undici Pool sender, ${n} files`, url, dir);
+const senderAt = (n: number, dir: string): Cmd => ({ name: `undici Pool sender keeping nothing, ${n} files`, argv: [node, join(root, 'scripts/undici-sender.mjs'), url, dir] });
 group(
   'cost curve (files in one run)',
   [...launchers.flatMap((l) => curve.map((n) => push(l, [smallFiles(n), '--url', url, ...PUSH_FLAGS], `${l.label}, ${n} files`))), senderAt(1000, bodies1000), senderAt(largest, bodies(largest))],
@@ -359,9 +360,9 @@ targets.push(`| one 65 MiB profile: wall, peak RSS | ≤ 3 s, ≤ 300 MiB | ${pe
   const rssRatio = (a?: Stats, b?: Stats) => (a?.rss !== undefined && b?.rss !== undefined ? `${(a.rss / b.rss).toFixed(2)}×` : 'n/a');
   targets.push(`| peak RSS 1 000 → 10 000 → 20 000 files | 20 000 ≤ 1.15 × 1 000 | ${per((l) => `${[1000, 10_000, 20_000].map((n) => { const s = c(l, n); return s ? mib(s) : '–'; }).join(' → ')} (${rssRatio(c(l, largest), c(l, 1000))})`)} |`);
   targets.push(`| cost curve 1 / 10 / 100 / 1 000 / 10 000 files: wall | — | ${per((l) => [1, 10, 100, 1000, 10_000].map((n) => { const s = c(l, n); return s ? ms(s.median) : '–'; }).join(' / '))} |`);
-  const senderRun = (n: number) => get('cost curve (files in one run)', `undici Pool sender, ${n} files`);
+  const senderRun = (n: number) => get('cost curve (files in one run)', `undici Pool sender keeping nothing, ${n} files`);
   const [s1, sN] = [senderRun(1000), senderRun(largest)];
-  targets.push(`| reference: undici Pool sender's peak RSS, 1 000 → ${largest} files | — | ${s1 && sN ? `${mib(s1)} → ${mib(sN)} (${rssRatio(sN, s1)})` : 'n/a'} |`);
+  targets.push(`| reference: undici Pool sender's peak RSS, keeping nothing per file, 1 000 → ${largest} files | — | ${s1 && sN ? `${mib(s1)} → ${mib(sN)} (${rssRatio(sN, s1)})` : 'n/a'} |`);
 }
 targets.push(`| reference: curl loop wall / undici Pool sender wall (what a Node sender can reach against curl here) | — | ${ratio(get('1000 small files', 'curl loop (xargs -P4)'), get('1000 small files', 'undici Pool sender'), 1)} |`);
 if (tls) {
