@@ -120,6 +120,21 @@ describe('gunzipWhole: an output buffer sized by the gzip trailer, the same cont
     assert.ok(gunzipWhole(gzipSync(build()), 64 << 20).buffer.byteLength < 16 * 1024);
   });
 
+  test('a view into a larger buffer: the trailer is read at the end of the view', () => {
+    const gz = gzipSync(build());
+    const junk = Buffer.alloc(64, 0xff); // read as a trailer, it would say 4 GiB
+    const view = Buffer.concat([junk, gz, junk]).subarray(junk.length, junk.length + gz.length);
+    const out = gunzipWhole(view, 64 << 20);
+    assert.deepEqual(out, gunzipSync(gz));
+    assert.ok(out.buffer.byteLength < 16 * 1024);
+  });
+
+  test('shorter than a gzip trailer: the error gunzipSync gives', () => {
+    const cut = gzipSync(build()).subarray(0, 12);
+    assert.throws(() => gunzipSync(cut), { code: 'Z_BUF_ERROR' });
+    assert.throws(() => gunzipWhole(cut, 64 << 20), { code: 'Z_BUF_ERROR', message: 'unexpected end of file' });
+  });
+
   test('a trailer that lies about the size is refused as gunzipSync refuses it', () => {
     const gz = Buffer.from(gzipSync(big));
     gz.writeUInt32LE(10, gz.length - 4);

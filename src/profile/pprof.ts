@@ -124,17 +124,20 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** zlib's output buffer size by default: Node makes one of these for every gunzip, whatever its size. */
 const ZLIB_CHUNK = 16 * 1024;
-/** The smallest output buffer asked for, so that a gzip whose trailer lies takes at most a few thousand turns. */
+/** The smallest output buffer asked for. */
 const SMALL_CHUNK = 1024;
 
 /**
- * A whole gzip's content, inflated into an output buffer sized by the size its trailer gives (ISIZE, the
- * content's length mod 2^32), within [1 KiB, 16 KiB]: a small profile's content then comes from Node's
- * buffer pool instead of a 16 KiB buffer of its own (most of a bulk run's inputs are small). The trailer
- * is only a hint: a wrong one costs turns of zlib's loop, never a wrong result.
+ * A whole gzip's content, inflated into an output buffer of the size its trailer gives (ISIZE, the
+ * content's length mod 2^32), within [1 KiB, 16 KiB], for a gzip of up to 16 KiB: the content then gets a
+ * buffer of its own size (from Node's pool below 4 KiB) instead of keeping a 16 KiB one alive (most of a
+ * bulk run's inputs are small). The trailer is only a hint, never trusted for a result: zlib checks it.
+ * A wrong one (a lie, or a last gzip member smaller than the others) costs turns of zlib's loop, at most
+ * ~16 000 of 1 KiB (16 KiB of deflate inflates to ~16 MiB at most); a larger gzip gets Node's default.
  */
 export function gunzipWhole(bytes: Uint8Array, maxOutputLength: number): Buffer {
-  const size = bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
+  const hinted = bytes.length >= 18 && bytes.length <= ZLIB_CHUNK;
+  const size = hinted ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : ZLIB_CHUNK;
   return gunzipSync(bytes, { maxOutputLength, chunkSize: Math.min(ZLIB_CHUNK, Math.max(SMALL_CHUNK, size + 1)) });
 }
 
