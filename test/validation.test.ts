@@ -108,11 +108,17 @@ describe('decodeProfile refuses what the server refuses, with a line that names 
 
 describe('gunzipWhole: an output buffer sized by the gzip trailer, the same content as gunzipSync', () => {
   const big = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `line ${i}\n`).join(''));
+  // Over 16 KiB of content in a gzip of under 16 KiB: the trailer's size is taken (gunzipWhole's bound).
+  const mid = Buffer.from(Array.from({ length: 3_000 }, (_, i) => `line ${i % 100}\n`).join(''));
+  test('the cases below take the trailer as they mean to', () => {
+    assert.ok(mid.length > 16 * 1024 && gzipSync(mid).length <= 16 * 1024 && gzipSync(big).length > 16 * 1024);
+  });
   const cases: [string, Uint8Array][] = [
     ['a small profile', gzipSync(build())],
-    ['content over 16 KiB (several of zlib\'s output buffers)', gzipSync(big)],
+    ['content over 16 KiB, its trailer taken (several of zlib\'s output buffers)', gzipSync(mid)],
+    ['a gzip over 16 KiB, its trailer not taken', gzipSync(big)],
     ['empty content', gzipSync(Buffer.alloc(0))],
-    ['two gzip members (the trailer gives only the last one\'s size)', Buffer.concat([gzipSync(big), gzipSync(build())])],
+    ['two gzip members (the trailer gives only the last one\'s size)', Buffer.concat([gzipSync(mid), gzipSync(build())])],
   ];
   for (const [name, gz] of cases) test(name, () => assert.deepEqual(gunzipWhole(gz, 64 << 20), gunzipSync(gz)));
 
@@ -136,7 +142,7 @@ describe('gunzipWhole: an output buffer sized by the gzip trailer, the same cont
   });
 
   test('a trailer that lies about the size is refused as gunzipSync refuses it', () => {
-    const gz = Buffer.from(gzipSync(big));
+    const gz = Buffer.from(gzipSync(mid));
     gz.writeUInt32LE(10, gz.length - 4);
     assert.throws(() => gunzipSync(gz), /incorrect length check/);
     assert.throws(() => gunzipWhole(gz, 64 << 20), /incorrect length check/);
