@@ -79,6 +79,14 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   assert.fail('no error thrown');
 }
 
+describe('a gzip whose content is over 256 MiB: one line, from the pprof check and from the collapsed reader', () => {
+  // 257 gzip members of 1 MiB of zeros each: ~260 KiB to hold, 257 MiB inflated.
+  const bomb = Buffer.concat(Array.from({ length: 257 }, () => gzipSync(Buffer.alloc(1024 * 1024))));
+  const line = 'gunzipped it is over 256 MiB; not a profile the server takes';
+  test('decodeProfile', () => assert.throws(() => decodeProfile(bomb), { name: 'ProfileError', message: line }));
+  test('convertCollapsed', () => assert.throws(() => convertCollapsed(bomb), { name: 'ProfileError', message: line }));
+});
+
 describe('collapsed stacks: real perf output (../shared/formats)', () => {
   const cases: Array<[string, { lines: number; stacks: number; samples: number; frames: number }]> = [
     ['perf-numa-collapsed.txt', { lines: 17, stacks: 17, samples: 199, frames: 50 }],

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { Profile, StringTable } from 'pprof-format';
-import { MAX_UNCOMPRESSED, ProfileError, gunzipWhole, isGzip } from './pprof.js';
+import { MAX_UNCOMPRESSED, ProfileError, gunzipWhole, isGzip, overMaxUncompressed } from './pprof.js';
 
 /**
  * Collapsed ("folded") stacks — `frame;frame;frame count` per line, root first — as written by FlameGraph's
@@ -266,7 +266,7 @@ function gunzip(bytes: Uint8Array): Uint8Array {
     return gunzipWhole(bytes, MAX_UNCOMPRESSED);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ProfileError(`gunzipped it is over ${MAX_UNCOMPRESSED / 1024 / 1024} MiB; not a profile the server takes`, { cause: err });
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw overMaxUncompressed(err);
     throw new ProfileError(`gzip data is damaged (${e.message}); re-create the file`, { cause: err });
   }
 }

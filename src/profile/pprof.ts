@@ -90,7 +90,7 @@ export function decodeProfile(bytes: Uint8Array, inflated?: Uint8Array): Profile
       raw = gunzipWhole(bytes, MAX_UNCOMPRESSED);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ProfileError(`gunzipped it is over ${MAX_UNCOMPRESSED / 1024 / 1024} MiB; not a profile the server takes`, { cause: err });
+      if (e.code === 'ERR_BUFFER_TOO_LARGE') throw overMaxUncompressed(err);
       const go = e.code === 'Z_BUF_ERROR' ? 'unexpected EOF' : `flate: corrupt input (${e.message})`;
       throw new ProfileError(`gzip data is damaged (${e.message}); re-create the file`, { server: unknown500(`copy to buffer: ${go}`), cause: err });
     }
@@ -139,6 +139,11 @@ export function gunzipWhole(bytes: Uint8Array, maxOutputLength: number): Buffer 
   const hinted = bytes.length >= 18 && bytes.length <= ZLIB_CHUNK;
   const size = hinted ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : ZLIB_CHUNK;
   return gunzipSync(bytes, { maxOutputLength, chunkSize: Math.min(ZLIB_CHUNK, Math.max(SMALL_CHUNK, size + 1)) });
+}
+
+/** A gzip whose content is over MAX_UNCOMPRESSED (gunzipWhole's ERR_BUFFER_TOO_LARGE), whatever format it holds. */
+export function overMaxUncompressed(cause: unknown): ProfileError {
+  return new ProfileError(`gunzipped it is over ${MAX_UNCOMPRESSED / 1024 / 1024} MiB; not a profile the server takes`, { cause });
 }
 
 /** As Buffer's toString('utf8') decodes (a BOM kept), without a Buffer made per string. */
